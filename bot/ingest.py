@@ -1,0 +1,216 @@
+"""The ingest pipeline: validate every document, then build and activate a new index version.
+
+Only sentences whose chunk is new are embedded; unchanged chunks carry their embeddings over
+from the active version. Nothing is activated until the new version is complete, and a failed
+validation leaves the active index exactly as it was.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from bot.chunking import Chunk, split_document
+from bot.datafiles import DataFileError, load_data_files
+from bot.documents import DocumentError, SourceDocument, find_document_paths, load_document
+from bot.settings import Settings
+from bot.store import PAGE, ActiveIndex, KnowledgeStore, _lock_file, iter_records
+
+log = logging.getLogger(__name__)
+
+
+class IngestError(RuntimeError):
+    """Ingest refused; `problems` lists one line per file with its reason."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("Ingest stopped; the active index was left as it was.\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+@dataclass
+class IngestReport:
+    documents: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in ("added", "updated", "removed", "unchanged")})
+    chunks: dict[str, int] = field(default_factory=lambda: {"added": 0, "removed": 0, "unchanged": 0})
+    sentences_embedded: int = 0
+    data_files_changed: list[str] = field(default_factory=list)
+    version: str = ""
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        d = self.documents
+        return bool(d["added"] or d["updated"] or d["removed"] or self.data_files_changed)
+
+    def summary(self) -> str:
+        d, c = self.documents, self.chunks
+        lines = [
+            f"Documents: {len(d['added'])} added, {len(d['updated'])} updated, {len(d['removed'])} removed, "
+            f"{len(d['unchanged'])} unchanged.",
+            f"Chunks: {c['added']} added, {c['removed']} removed, {c['unchanged']} unchanged "
+            f"({self.sentences_embedded} sentences embedded).",
+        ]
+        for kind in ("added", "updated", "removed"):
+            if d[kind]:
+                lines.append(f"  {kind}: {', '.join(d[kind])}")
+        if self.data_files_changed:
+            lines.append(f"Data files updated: {', '.join(self.data_files_changed)}.")
+        if not self.changed:
+            lines.append("Nothing changed; the index is up to date.")
+        lines.append(f"Index version {self.version} ({self.seconds:.2f} s).")
+        return "\n".join(lines)
+
+
+def read_knowledge(settings: Settings) -> tuple[list[SourceDocument], dict[str, str]]:
+    """Load and validate every document and data file; raise IngestError listing all problems."""
+    folder = settings.knowledge_dir
+    if not folder.is_dir():
+        raise IngestError([f"{folder}: the knowledge folder does not exist (set KNOWLEDGE_DIR)"])
+    problems, docs = [], []
+    for path in find_document_paths(folder):
+        try:
+            docs.append(load_document(path, folder, settings.max_document_bytes))
+        except DocumentError as exc:
+            problems.append(str(exc))
+    try:
+        data_files = load_data_files(folder)
+    except DataFileError as exc:
+        problems.append(str(exc))
+        data_files = {}
+    if not docs and not problems:
+        problems.append(f"{folder}: no documents found (Markdown, text, PDF or HTML)")
+    if problems:
+        raise IngestError(problems)
+    return docs, data_files
+
+
+@contextmanager
+def ingest_lock(settings: Settings):
+    """One ingest at a time per data folder; a second one is refused, not queued behind."""
+    fd = _lock_file(settings.data_dir / "ingest.lock", fcntl.LOCK_EX)
+    if fd is None:
+        raise IngestError(["another ingest is already running on this data folder; wait for it to finish"])
+    try:
+        yield
+    finally:
+        os.close(fd)
+
+
+def run_ingest(
+    settings: Settings,
+    store: KnowledgeStore,
+    embedder_factory: Callable[[], object],
+    progress: bool = False,
+) -> IngestReport:
+    """Bring the index in line with the knowledge folder. `embedder_factory` is only called
+    when something needs embedding, so an up-to-date re-ingest never loads the model."""
+    started = time.perf_counter()
+    docs, data_files = read_knowledge(settings)
+    chunks_by_doc = {doc.doc_id: split_document(doc) for doc in docs}
+    manifest = {doc.doc_id: doc.content_hash for doc in docs}
+
+    with ingest_lock(settings):
+        active = store.active()
+        old_manifest = active.manifest if active else {}
+        report = IngestReport()
+        for doc_id, digest in manifest.items():
+            if doc_id not in old_manifest:
+                report.documents["added"].append(doc_id)
+            elif old_manifest[doc_id] != digest:
+                report.documents["updated"].append(doc_id)
+            else:
+                report.documents["unchanged"].append(doc_id)
+        report.documents["removed"] = sorted(set(old_manifest) - set(manifest))
+        old_files = active.data_files if active else {}
+        report.data_files_changed = sorted(k for k in set(data_files) | set(old_files) if data_files.get(k) != old_files.get(k))
+
+        new_chunks = {c.chunk_id: c for chunks in chunks_by_doc.values() for c in chunks}
+        old_chunk_ids = _chunk_ids(store, active) if active else set()
+        kept = old_chunk_ids & set(new_chunks)
+        report.chunks = {
+            "added": len(set(new_chunks) - old_chunk_ids),
+            "removed": len(old_chunk_ids - set(new_chunks)),
+            "unchanged": len(kept),
+        }
+
+        if active and kept == old_chunk_ids == set(new_chunks):
+            # Same chunks: at most the manifest or data files changed; no new version needed.
+            if report.changed:
+                store.activate(ActiveIndex(active.collection, active.version, manifest, data_files, len(new_chunks)))
+            report.version = active.version
+        else:
+            report.version, report.sentences_embedded = _build_version(
+                store, active, new_chunks, kept, manifest, data_files, embedder_factory, progress
+            )
+        store.drop_inactive_versions()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _chunk_ids(store: KnowledgeStore, active: ActiveIndex) -> set[str]:
+    collection = store.collection(active.collection)
+    ids: set[str] = set()
+    for page in iter_records(collection, include=["metadatas"]):
+        ids.update(m["chunk_id"] for m in page["metadatas"])
+    return ids
+
+
+def _sentence_records(chunk: Chunk) -> tuple[list[str], list[str], list[dict]]:
+    ids, texts, metas = [], [], []
+    for position, sentence in enumerate(chunk.sentences):
+        ids.append(f"{chunk.chunk_id}-{position:03d}")
+        texts.append(sentence)
+        metas.append({**chunk.metadata(), "position": position})
+    return ids, texts, metas
+
+
+def _build_version(store, active, new_chunks, kept, manifest, data_files, embedder_factory, progress):
+    # Leftovers of a crashed ingest are dropped first so they never pile up.
+    store.drop_inactive_versions()
+    version, collection = store.new_version()
+    try:
+        if active and kept:
+            old = store.collection(active.collection)
+            keep_ids = [sid for cid in kept for sid in _sentence_records(new_chunks[cid])[0]]
+            for page in iter_records(old, include=["embeddings", "documents", "metadatas"], ids=keep_ids):
+                collection.add(ids=page["ids"], embeddings=page["embeddings"], documents=page["documents"], metadatas=page["metadatas"])
+
+        ids, texts, metas = [], [], []
+        for chunk_id, chunk in new_chunks.items():
+            if chunk_id not in kept:
+                i, t, m = _sentence_records(chunk)
+                ids += i
+                texts += t
+                metas += m
+        if texts:
+            embedder = embedder_factory()
+            bar = _progress_bar(len(texts), progress)
+            vectors = embedder.encode(texts, progress=bar.update if bar else None)
+            if bar:
+                bar.close()
+            for start in range(0, len(ids), PAGE):
+                end = start + PAGE
+                collection.add(ids=ids[start:end], embeddings=vectors[start:end], documents=texts[start:end], metadatas=metas[start:end])
+        store.activate(ActiveIndex(collection.name, version, manifest, data_files, len(new_chunks)))
+    except BaseException:
+        # The active pointer was not moved; drop the partial version and leave the old one in use.
+        try:
+            store.client.delete_collection(collection.name)
+        except Exception:  # noqa: BLE001 - best effort; the next ingest drops leftovers too
+            log.warning("could not drop partial index version %s", collection.name)
+        raise
+    return version, len(texts)
+
+
+def _progress_bar(total: int, enabled: bool):
+    if not enabled or not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="sentence", desc="Embedding", file=sys.stderr)
+

@@ -1,0 +1,158 @@
+"""Hybrid retrieval: dense sentence search in Chroma plus BM25 over chunks, fused by
+reciprocal rank, then a relevance gate that recognises questions the documents do not cover.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+import bm25s
+import numpy as np
+import Stemmer
+
+from bot.store import ActiveIndex, KnowledgeStore, iter_records
+
+log = logging.getLogger(__name__)
+
+RRF_K = 60
+DENSE_CANDIDATES = 40
+LEXICAL_CANDIDATES = 20
+REFRESH_SECONDS = 1.0
+_stemmer = Stemmer.Stemmer("english")
+
+
+def tokenize(texts: list[str]) -> list[list[str]]:
+    return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer, return_ids=False, show_progress=False)
+
+
+@dataclass
+class IndexedChunk:
+    chunk_id: str
+    doc_id: str
+    title: str
+    section: str
+    as_of: str
+    source: str
+    sentence_ids: list[str] = field(default_factory=list)
+    sentences: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.sentences)
+
+
+class IndexSnapshot:
+    """The active index version as one process sees it: chunks, sentences and a BM25 index."""
+
+    def __init__(self, active: ActiveIndex, collection, chunks: list[IndexedChunk]):
+        self.active = active
+        self.collection = collection
+        self.chunks = chunks
+        self.sentence_count = sum(len(c.sentences) for c in chunks)
+        self.by_id = {c.chunk_id: c for c in chunks}
+        self.bm25 = bm25s.BM25()
+        corpus = [f"{c.title}. {c.section}. {c.text}" for c in chunks]
+        self.bm25.index(bm25s.tokenize(corpus, stopwords="en", stemmer=_stemmer, show_progress=False), show_progress=False)
+
+    @classmethod
+    def load(cls, store: KnowledgeStore, active: ActiveIndex) -> IndexSnapshot:
+        collection = store.collection(active.collection)
+        chunks: dict[str, IndexedChunk] = {}
+        rows = []
+        for page in iter_records(collection, include=["documents", "metadatas"]):
+            rows.extend(zip(page["ids"], page["documents"], page["metadatas"]))
+        for sid, text, meta in sorted(rows, key=lambda r: (r[2]["chunk_id"], r[2]["position"])):
+            chunk = chunks.get(meta["chunk_id"])
+            if chunk is None:
+                chunk = chunks[meta["chunk_id"]] = IndexedChunk(
+                    meta["chunk_id"], meta["doc_id"], meta["title"], meta["section"], meta["as_of"], meta["source"]
+                )
+            chunk.sentence_ids.append(sid)
+            chunk.sentences.append(text)
+        return cls(active, collection, list(chunks.values()))
+
+
+@dataclass
+class RankedChunk:
+    chunk: IndexedChunk
+    fused: float
+    dense: float  # best cosine similarity of one of its sentences to the question
+    lexical: float
+
+
+@dataclass
+class Retrieval:
+    query: str
+    ranked: list[RankedChunk]
+    grounded: bool
+    top_dense: float
+    snapshot: IndexSnapshot | None
+
+
+class Retriever:
+    """Searches the active index version, reloading it when an ingest switches versions."""
+
+    def __init__(self, store: KnowledgeStore, embedder, relevance_threshold: float):
+        self.store = store
+        self.embedder = embedder
+        self.relevance_threshold = relevance_threshold
+        self._snapshot: IndexSnapshot | None = None
+        self._checked_at = 0.0
+        self._lock = threading.Lock()
+
+    def snapshot(self, force: bool = False) -> IndexSnapshot | None:
+        """The current snapshot; the registry is re-read at most once a second."""
+        now = time.monotonic()
+        if not force and self._snapshot is not None and now - self._checked_at < REFRESH_SECONDS:
+            return self._snapshot
+        with self._lock:
+            self._checked_at = now
+            active = self.store.active()
+            if active is None:
+                self._snapshot = None
+            elif self._snapshot is None or self._snapshot.active.collection != active.collection:
+                self._snapshot = IndexSnapshot.load(self.store, active)
+                log.info("loaded index version %s (%d chunks)", active.version, len(self._snapshot.chunks))
+            elif self._snapshot.active != active:
+                self._snapshot.active = active  # same chunks, new manifest or data files
+            return self._snapshot
+
+    def search(self, query: str, query_vector: np.ndarray, k: int = 5) -> Retrieval:
+        snap = self.snapshot()
+        if snap is None or not snap.chunks:
+            return Retrieval(query, [], False, 0.0, snap)
+        dense = self._dense(snap, query_vector)
+        lexical = self._lexical(snap, query)
+        fused: dict[str, float] = {}
+        for ranking in (sorted(dense, key=dense.get, reverse=True), sorted(lexical, key=lexical.get, reverse=True)):
+            for rank, chunk_id in enumerate(ranking):
+                fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+        order = sorted(fused, key=fused.get, reverse=True)[:k]
+        ranked = [RankedChunk(snap.by_id[c], fused[c], dense.get(c, 0.0), lexical.get(c, 0.0)) for c in order]
+        top_dense = max(dense.values(), default=0.0)
+        return Retrieval(query, ranked, top_dense >= self.relevance_threshold, top_dense, snap)
+
+    def _dense(self, snap: IndexSnapshot, query_vector: np.ndarray) -> dict[str, float]:
+        n = min(DENSE_CANDIDATES, snap.sentence_count)
+        result = snap.collection.query(query_embeddings=[query_vector], n_results=n, include=["metadatas", "distances"])
+        best: dict[str, float] = {}
+        for meta, distance in zip(result["metadatas"][0], result["distances"][0]):
+            sim = 1.0 - float(distance)
+            if sim > best.get(meta["chunk_id"], -1.0):
+                best[meta["chunk_id"]] = sim
+        return best
+
+    def _lexical(self, snap: IndexSnapshot, query: str) -> dict[str, float]:
+        tokens = tokenize([query])
+        if not tokens[0]:
+            return {}
+        k = min(LEXICAL_CANDIDATES, len(snap.chunks))
+        docs, scores = snap.bm25.retrieve(tokens, k=k, show_progress=False)
+        return {snap.chunks[int(i)].chunk_id: float(s) for i, s in zip(docs[0], scores[0]) if s > 0}
+
+    def sentence_vectors(self, snap: IndexSnapshot, sentence_ids: list[str]) -> dict[str, np.ndarray]:
+        got = snap.collection.get(ids=sentence_ids, include=["embeddings"])
+        return {sid: np.asarray(vec, dtype=np.float32) for sid, vec in zip(got["ids"], got["embeddings"])}

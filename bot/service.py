@@ -1,0 +1,134 @@
+"""The service layer: one `Assistant` that every front end (console, CLI, Telegram, tests) calls.
+
+Nothing here knows about Telegram.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import threading
+import time
+
+import numpy as np
+
+from bot.answering import DECLINE_TEXT, Answer, compose_extractive, compose_with_chat_model
+from bot.conversation import retrieval_query
+from bot.embeddings import LocalEmbeddings
+from bot.ingest import IngestReport, run_ingest
+from bot.records import Records
+from bot.retrieval import Retrieval, Retriever
+from bot.settings import Settings
+from bot.store import KnowledgeStore
+
+log = logging.getLogger(__name__)
+
+EMPTY_TEXT = (
+    "Please type a question in words, for example: \"How long do I have to open a Trade Assurance "
+    "dispute?\" or \"What does a card payment cost?\""
+)
+_MARKUP = re.compile(r"<[^>\n]{0,200}>|[*_`~\[\]|#>]+")
+
+
+def clean_question(raw: str) -> str:
+    """Drop markup and control characters and fold white space; the words stay."""
+    text = html.unescape(raw or "")
+    text = _MARKUP.sub(" ", text)
+    text = "".join(ch for ch in text if ch.isprintable() or ch.isspace())
+    return re.sub(r"\s+", " ", text).strip()
+
+
+class Assistant:
+    def __init__(self, settings: Settings, store: KnowledgeStore | None = None, embedder: LocalEmbeddings | None = None,
+                 chat_model=None, records: Records | None = None):
+        self.settings = settings
+        self.store = store or KnowledgeStore(settings)
+        self.embedder = embedder or LocalEmbeddings()
+        self.records = records or Records(settings.records_path)
+        self.retriever = Retriever(self.store, self.embedder, settings.relevance_threshold)
+        self.chat_model = chat_model if chat_model is not None else _configured_chat_model(settings)
+        self._ingest_lock = threading.Lock()
+
+    def close(self) -> None:
+        self.records.close()
+        self.store.close()
+
+    # --- the knowledge base ---------------------------------------------------------------
+
+    def has_index(self) -> bool:
+        return self.store.active() is not None
+
+    def ingest(self, progress: bool = False) -> IngestReport:
+        """Re-read the knowledge folder into a new index version (in this process)."""
+        with self._ingest_lock:
+            report = run_ingest(self.settings, self.store, lambda: self.embedder, progress=progress)
+        self.retriever.snapshot(force=True)
+        return report
+
+    def data_file(self, name: str) -> str | None:
+        """The validated text of a data file (figures, rules) in the active index version."""
+        snap = self.retriever.snapshot()
+        return snap.active.data_files.get(name) if snap else None
+
+    # --- questions ------------------------------------------------------------------------
+
+    def ask(self, raw_question: str, chat_id: str = "cli", user_id: str = "cli", channel: str = "cli") -> Answer:
+        started = time.perf_counter()
+        if len(raw_question or "") > self.settings.max_question_chars:
+            return Answer(
+                f"Your message is {len(raw_question):,} characters long; please ask one question in under "
+                f"{self.settings.max_question_chars:,} characters.", False, kind="invalid")
+        question = clean_question(raw_question)
+        if not re.search(r"[^\W_]", question):
+            return Answer(EMPTY_TEXT, False, kind="invalid")
+
+        history = self.records.recent_questions(chat_id) if chat_id != "cli" else []
+        answer, retrieval = self._answer(question, history)
+        answer.question_id = self.records.record_question(
+            chat_id=chat_id, user_id=user_id, channel=channel, question=question, kind=answer.kind,
+            grounded=answer.grounded, top_score=retrieval.top_dense, latency_ms=(time.perf_counter() - started) * 1000,
+        )
+        return answer
+
+    def _answer(self, question: str, history: list[str]) -> tuple[Answer, Retrieval]:
+        query = retrieval_query(question, history)
+        follow_up = query != question
+        vectors = self.embedder.embed_queries([query, question] if follow_up else [query])
+        retrieval = self.retriever.search(query, vectors[0], k=self.settings.retrieval_k)
+        retrieved = [rc.chunk.doc_id for rc in retrieval.ranked]
+        if not retrieval.grounded:
+            return Answer(DECLINE_TEXT, False, kind="declined", retrieved=retrieved), retrieval
+
+        answer = None
+        if self.chat_model is not None:
+            composed = compose_with_chat_model(self.chat_model, question, history if follow_up else [], retrieval.ranked)
+            if composed:
+                answer = Answer(composed[0], True, composed[1], composer="chat_model")
+        if answer is None:
+            ids = [sid for rc in retrieval.ranked[:3] for sid in rc.chunk.sentence_ids]
+            sentence_vectors = self.retriever.sentence_vectors(retrieval.snapshot, ids)
+            # A follow-up is matched against both the combined query and its own words.
+            query_vecs = [np.asarray(v) for v in vectors]
+            text, citations = compose_extractive(query, retrieval.ranked, sentence_vectors, query_vecs)
+            if not text:
+                return Answer(DECLINE_TEXT, False, kind="declined", retrieved=retrieved), retrieval
+            answer = Answer(text, True, citations)
+        answer.retrieved = retrieved
+        return answer, retrieval
+
+    def feedback(self, question_id: int, user_id: str, value: int) -> bool:
+        return self.records.record_feedback(question_id, user_id, value)
+
+
+def _configured_chat_model(settings: Settings):
+    if not settings.llm_model:
+        return None
+    try:
+        from langchain.chat_models import init_chat_model
+
+        return init_chat_model(settings.llm_model, temperature=0)
+    except Exception as exc:  # noqa: BLE001 - a missing provider package must not stop the assistant
+        log.warning("LLM_MODEL=%s could not be loaded (%s); answering extractively", settings.llm_model, exc)
+        return None
+

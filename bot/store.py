@@ -1,0 +1,165 @@
+"""The knowledge store: versioned Chroma collections and the pointer to the active one.
+
+Each ingest writes a complete new collection (`kb_v...`) and then flips one record in the
+`kb_registry` collection. Readers follow that pointer, so they see the old index or the new
+one, never a half-written one. The pointer lives in Chroma itself, so the embedded store and a
+shared Chroma server behave the same way.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+REGISTRY = "kb_registry"
+VERSION_PREFIX = "kb_v"
+ACTIVE_ID = "active"
+PAGE = 2000  # records per get/add call: Chroma caps batch sizes
+
+
+class StoreBusyError(RuntimeError):
+    """Another process holds the embedded store; the message says what to do instead."""
+
+
+@dataclass
+class ActiveIndex:
+    collection: str
+    version: str
+    manifest: dict[str, str] = field(default_factory=dict)  # doc_id -> content hash
+    data_files: dict[str, str] = field(default_factory=dict)  # validated rules/figures text
+    chunk_count: int = 0
+
+
+def _lock_file(path: Path, mode: int) -> int | None:
+    """Take a non-blocking flock; return the descriptor, or None when someone else holds it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, mode | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
+
+
+class KnowledgeStore:
+    """One Chroma client (embedded or server) and the versioned collections in it."""
+
+    def __init__(self, settings: Settings, exclusive: bool = False):
+        self.settings = settings
+        self._store_lock_fd: int | None = None
+        if settings.uses_chroma_server:
+            self.client = chromadb.HttpClient(
+                host=settings.chroma_host,
+                port=settings.chroma_port,
+                settings=ChromaSettings(anonymized_telemetry=False),
+            )
+        else:
+            self._store_lock_fd = self._hold_store_lock(exclusive)
+            self.client = chromadb.PersistentClient(
+                path=str(settings.chroma_dir), settings=ChromaSettings(anonymized_telemetry=False)
+            )
+        self.registry = self.client.get_or_create_collection(REGISTRY, embedding_function=None)
+
+    def _hold_store_lock(self, exclusive: bool) -> int:
+        """Every process on the embedded store holds a shared lock; a standalone ingest needs it alone."""
+        path = self.settings.data_dir / "store.lock"
+        fd = _lock_file(path, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        if fd is None:
+            if exclusive:
+                raise StoreBusyError(
+                    "The assistant is running on this knowledge store right now, and the embedded store "
+                    "allows one writer only. Send /reingest to the running bot, stop it and run ingest "
+                    "again, or run a Chroma server (CHROMA_HOST) that several processes can share."
+                )
+            raise StoreBusyError("An ingest is writing the knowledge store right now; try again in a moment.")
+        return fd
+
+    def close(self) -> None:
+        if self._store_lock_fd is not None:
+            os.close(self._store_lock_fd)
+            self._store_lock_fd = None
+
+    # --- the active version -------------------------------------------------------------
+
+    def active(self) -> ActiveIndex | None:
+        got = self.registry.get(ids=[ACTIVE_ID], include=["metadatas"])
+        if not got["ids"]:
+            return None
+        meta = got["metadatas"][0]
+        return ActiveIndex(
+            collection=meta["collection"],
+            version=meta["version"],
+            manifest=json.loads(meta.get("manifest", "{}")),
+            data_files=json.loads(meta.get("data_files", "{}")),
+            chunk_count=int(meta.get("chunk_count", 0)),
+        )
+
+    def activate(self, index: ActiveIndex) -> None:
+        """Point readers at `index`: a single upsert, so the switch is atomic."""
+        self.registry.upsert(
+            ids=[ACTIVE_ID],
+            embeddings=[[0.0]],
+            documents=[index.collection],
+            metadatas=[
+                {
+                    "collection": index.collection,
+                    "version": index.version,
+                    "manifest": json.dumps(index.manifest, sort_keys=True),
+                    "data_files": json.dumps(index.data_files, sort_keys=True),
+                    "chunk_count": index.chunk_count,
+                    "activated_at": time.time(),
+                }
+            ],
+        )
+
+    # --- versions -------------------------------------------------------------------------
+
+    def new_version(self):
+        version = time.strftime("%Y%m%d%H%M%S") + "_" + uuid.uuid4().hex[:6]
+        collection = self.client.create_collection(
+            VERSION_PREFIX + version, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+        )
+        return version, collection
+
+    def collection(self, name: str):
+        return self.client.get_collection(name, embedding_function=None)
+
+    def drop_inactive_versions(self) -> list[str]:
+        """Delete every version but the active one: leftovers of replaced or crashed ingests."""
+        active = self.active()
+        dropped = []
+        for col in self.client.list_collections():
+            name = col if isinstance(col, str) else col.name
+            if name.startswith(VERSION_PREFIX) and (active is None or name != active.collection):
+                self.client.delete_collection(name)
+                dropped.append(name)
+        return dropped
+
+
+def iter_records(collection, include: list[str], ids: list[str] | None = None):
+    """Yield pages of `collection.get(...)` so large collections never load in one call."""
+    if ids is not None:
+        for start in range(0, len(ids), PAGE):
+            yield collection.get(ids=ids[start : start + PAGE], include=include)
+        return
+    offset = 0
+    while True:
+        page = collection.get(include=include, limit=PAGE, offset=offset)
+        if not page["ids"]:
+            return
+        yield page
+        offset += len(page["ids"])

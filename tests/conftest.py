@@ -1,0 +1,66 @@
+"""Shared fixtures: every test gets its own DATA_DIR; the real embedding model is loaded once
+and the bundled knowledge base is indexed once per session into a temporary folder."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.embeddings import LocalEmbeddings
+from bot.records import Records
+from bot.service import Assistant
+from bot.settings import Settings
+from bot.store import KnowledgeStore
+
+ROOT = Path(__file__).resolve().parent.parent
+KNOWLEDGE = ROOT / "knowledge"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch, tmp_path):
+    """No test reads the developer's .env, data/ or a real Telegram token."""
+    for name in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE_URL", "ADMIN_USER_IDS", "LLM_MODEL", "CHROMA_HOST", "CHROMA_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("KNOWLEDGE_DIR", str(KNOWLEDGE))
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def embedder() -> LocalEmbeddings:
+    model = LocalEmbeddings()
+    model.model  # load once, here, not inside a timed test
+    return model
+
+
+def make_settings(data_dir: Path, knowledge_dir: Path = KNOWLEDGE, **extra) -> Settings:
+    return Settings(_env_file=None, data_dir=data_dir, knowledge_dir=knowledge_dir, **extra)
+
+
+@pytest.fixture(scope="session")
+def kb_settings(tmp_path_factory, embedder) -> Settings:
+    """The bundled knowledge base, ingested once for the whole session."""
+    settings = make_settings(tmp_path_factory.mktemp("kb-data"))
+    assistant = Assistant(settings, embedder=embedder)
+    assistant.ingest()
+    assistant.close()
+    return settings
+
+
+@pytest.fixture
+def assistant(kb_settings, embedder, tmp_path) -> Assistant:
+    """An assistant on the shared index, with its own records database."""
+    store = KnowledgeStore(kb_settings)
+    a = Assistant(kb_settings, store=store, embedder=embedder, records=Records(tmp_path / "records.sqlite3"))
+    yield a
+    a.close()
+
+
+@pytest.fixture
+def knowledge_copy(tmp_path) -> Path:
+    """A writable copy of the knowledge folder for tests that edit documents."""
+    target = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, target)
+    return target
