@@ -20,7 +20,8 @@ log = logging.getLogger(__name__)
 
 ANSWER_CHUNKS = 3  # sentences are drawn from the best few chunks only
 MAX_SENTENCES = 3
-SCORE_MARGIN = 0.08
+SCORE_MARGIN = 0.05
+SAME_CHUNK_MARGIN = 0.25
 _QUANTITY_WORDS = re.compile(r"\b(how (much|many|long|fast|big)|fee|fees|cost|costs|charge|rate|percent|limit|cap|maximum|minimum|days?|when|what year)\b", re.I)
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")
 _CITATION = re.compile(r"\[(\d{1,2})\]")
@@ -96,11 +97,16 @@ def compose_extractive(question: str, ranked: list[RankedChunk], vectors: dict[s
     if not candidates:
         return "", []
     candidates.sort(key=lambda c: c.score, reverse=True)
-    chosen = [candidates[0]]
+    best = candidates[0]
+    chosen = [best]
+    # The best sentence's own chunk usually holds the detail that completes it; other chunks
+    # only contribute a sentence that matches almost as well as the best one.
     for cand in candidates[1:]:
-        if len(chosen) == MAX_SENTENCES or cand.score < candidates[0].score - SCORE_MARGIN:
+        if len(chosen) == MAX_SENTENCES:
             break
-        if all(float(cand.vector @ c.vector) < 0.92 for c in chosen):
+        margin = SAME_CHUNK_MARGIN if cand.chunk_rank == best.chunk_rank else SCORE_MARGIN
+        keep = cand.score >= best.score - margin
+        if keep and all(float(cand.vector @ c.vector) < 0.92 for c in chosen):
             chosen.append(cand)
     chosen.sort(key=lambda c: (c.chunk_rank, c.position))
 

@@ -16,6 +16,8 @@ from langchain_text_splitters import MarkdownHeaderTextSplitter, RecursiveCharac
 from bot.documents import URL_PATTERN, SourceDocument
 
 CHUNK_SIZE = 1000
+# Part of every chunk id: changing how sentences are embedded re-embeds everything once.
+EMBEDDING_SCHEME = "all-MiniLM-L6-v2/section-prefixed-sentences/v1"
 _HEADERS = [("#", "h1"), ("##", "h2"), ("###", "h3")]
 _header_splitter = MarkdownHeaderTextSplitter(headers_to_split_on=_HEADERS, strip_headers=True)
 _size_splitter = RecursiveCharacterTextSplitter(
@@ -37,6 +39,10 @@ class Chunk:
     source: str  # the section's own source URLs if it lists them, else the document's
     text: str
     sentences: tuple[str, ...]
+
+    def embedding_texts(self) -> list[str]:
+        """What is embedded for each sentence: the section heading gives a short sentence its topic."""
+        return [f"{self.section}: {sentence}" for sentence in self.sentences]
 
     def metadata(self) -> dict[str, str]:
         return {
@@ -62,7 +68,7 @@ def split_document(doc: SourceDocument) -> list[Chunk]:
                 continue
             text = " ".join(sentences)
             digest = hashlib.sha256(
-                "\x1f".join((doc.doc_id, doc.title, section, doc.as_of, source, text)).encode()
+                "\x1f".join((EMBEDDING_SCHEME, doc.doc_id, doc.title, section, doc.as_of, source, text)).encode()
             ).hexdigest()[:32]
             chunks.append(Chunk(digest, doc.doc_id, doc.title, section, doc.as_of, source, text, sentences))
     return _dedupe(chunks)

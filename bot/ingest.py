@@ -161,12 +161,9 @@ def _chunk_ids(store: KnowledgeStore, active: ActiveIndex) -> set[str]:
 
 
 def _sentence_records(chunk: Chunk) -> tuple[list[str], list[str], list[dict]]:
-    ids, texts, metas = [], [], []
-    for position, sentence in enumerate(chunk.sentences):
-        ids.append(f"{chunk.chunk_id}-{position:03d}")
-        texts.append(sentence)
-        metas.append({**chunk.metadata(), "position": position})
-    return ids, texts, metas
+    ids = [f"{chunk.chunk_id}-{position:03d}" for position in range(len(chunk.sentences))]
+    metas = [{**chunk.metadata(), "position": position} for position in range(len(chunk.sentences))]
+    return ids, list(chunk.sentences), metas
 
 
 def _build_version(store, active, new_chunks, kept, manifest, data_files, embedder_factory, progress):
@@ -180,17 +177,18 @@ def _build_version(store, active, new_chunks, kept, manifest, data_files, embedd
             for page in iter_records(old, include=["embeddings", "documents", "metadatas"], ids=keep_ids):
                 collection.add(ids=page["ids"], embeddings=page["embeddings"], documents=page["documents"], metadatas=page["metadatas"])
 
-        ids, texts, metas = [], [], []
+        ids, texts, metas, to_embed = [], [], [], []
         for chunk_id, chunk in new_chunks.items():
             if chunk_id not in kept:
                 i, t, m = _sentence_records(chunk)
                 ids += i
                 texts += t
                 metas += m
+                to_embed += chunk.embedding_texts()
         if texts:
             embedder = embedder_factory()
             bar = _progress_bar(len(texts), progress)
-            vectors = embedder.encode(texts, progress=bar.update if bar else None)
+            vectors = embedder.encode(to_embed, progress=bar.update if bar else None)
             if bar:
                 bar.close()
             for start in range(0, len(ids), PAGE):

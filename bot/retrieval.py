@@ -13,6 +13,7 @@ import bm25s
 import numpy as np
 import Stemmer
 
+from bot.relevance import QUESTION_WORDS, decide
 from bot.store import ActiveIndex, KnowledgeStore, iter_records
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,8 @@ class IndexSnapshot:
         self.bm25 = bm25s.BM25()
         corpus = [f"{c.title}. {c.section}. {c.text}" for c in chunks]
         self.bm25.index(bm25s.tokenize(corpus, stopwords="en", stemmer=_stemmer, show_progress=False), show_progress=False)
+        self.vocabulary = set(self.bm25.vocab_dict)
+        self.chunk_terms = {c.chunk_id: set(t) for c, t in zip(chunks, tokenize(corpus))}
 
     @classmethod
     def load(cls, store: KnowledgeStore, active: ActiveIndex) -> IndexSnapshot:
@@ -90,6 +93,7 @@ class Retrieval:
     grounded: bool
     top_dense: float
     snapshot: IndexSnapshot | None
+    gate_reason: str = ""
 
 
 class Retriever:
@@ -102,6 +106,7 @@ class Retriever:
         self._snapshot: IndexSnapshot | None = None
         self._checked_at = 0.0
         self._lock = threading.Lock()
+        self._generic = set(tokenize([QUESTION_WORDS])[0])
 
     def snapshot(self, force: bool = False) -> IndexSnapshot | None:
         """The current snapshot; the registry is re-read at most once a second."""
@@ -133,7 +138,9 @@ class Retriever:
         order = sorted(fused, key=fused.get, reverse=True)[:k]
         ranked = [RankedChunk(snap.by_id[c], fused[c], dense.get(c, 0.0), lexical.get(c, 0.0)) for c in order]
         top_dense = max(dense.values(), default=0.0)
-        return Retrieval(query, ranked, top_dense >= self.relevance_threshold, top_dense, snap)
+        gate = decide(query, top_dense, self.relevance_threshold, tokenize([query])[0], snap.vocabulary,
+                      [snap.chunk_terms[rc.chunk.chunk_id] for rc in ranked[:3]], self._generic)
+        return Retrieval(query, ranked, gate.grounded, top_dense, snap, gate.reason)
 
     def _dense(self, snap: IndexSnapshot, query_vector: np.ndarray) -> dict[str, float]:
         n = min(DENSE_CANDIDATES, snap.sentence_count)

@@ -1,0 +1,64 @@
+"""The relevance gate: does the knowledge base cover this question at all?
+
+Dense similarity alone cannot tell "what does a card payment cost?" from "what does Stripe
+charge per card payment?". So: clearly similar questions pass, clearly dissimilar ones are
+declined, and in the grey zone between, a question passes only if its topic words are known
+to the documents (misspellings allowed), enough of them occur in one retrieved chunk, and it
+does not ask for live data (today's rate or price) that historical documents cannot hold.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+GREY_ZONE_WIDTH = 0.16
+MIN_COVERAGE = 0.4
+# Words that say how something is asked, not what it is about (stemmed by the tokenizer).
+QUESTION_WORDS = (
+    "much many long my me you your him her he she am max min available don doesn isn get got want "
+    "need like please tell know old new big small fast early soon still actually everyone mention "
+    "happen step thing someone anything something way use good best better"
+)
+_LIVE_DATA = re.compile(r"\b(today|today's|tonight|tomorrow|right now|this week|live)\b", re.I)
+
+
+@dataclass(frozen=True)
+class GateDecision:
+    grounded: bool
+    reason: str
+
+
+def unknown_terms(terms: list[str], vocabulary: set[str]) -> list[str]:
+    """Topic words the documents never use, allowing for typos and inflections."""
+    unknown = []
+    for term in terms:
+        if term in vocabulary or len(term) < 3 or term.isdigit():
+            continue
+        if len(term) >= 6 and any(v.startswith(term[:6]) for v in vocabulary):
+            continue
+        if difflib.get_close_matches(term, vocabulary, n=1, cutoff=0.8):
+            continue
+        unknown.append(term)
+    return unknown
+
+
+def decide(question: str, top_dense: float, threshold: float, terms: list[str], vocabulary: set[str],
+           chunk_terms: list[set[str]], generic: set[str]) -> GateDecision:
+    if top_dense < threshold:
+        return GateDecision(False, f"similarity {top_dense:.2f} below {threshold:.2f}")
+    if top_dense >= threshold + GREY_ZONE_WIDTH:
+        return GateDecision(True, f"similarity {top_dense:.2f}")
+    if _LIVE_DATA.search(question):
+        return GateDecision(False, "asks for live data")
+    topic = [t for t in terms if t not in generic]
+    unknown = unknown_terms(topic, vocabulary)
+    if unknown:
+        return GateDecision(False, f"unknown topic words {unknown}")
+    known = {t for t in topic if t in vocabulary}
+    if known:
+        coverage = max((len(known & terms_) / len(known) for terms_ in chunk_terms), default=0.0)
+        if coverage < MIN_COVERAGE:
+            return GateDecision(False, f"topic coverage {coverage:.2f} below {MIN_COVERAGE}")
+    return GateDecision(True, "grey zone, topic words covered")
