@@ -138,6 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--verbose", action="store_true", help="print every question")
     evaluate.set_defaults(func=cmd_eval)
 
+    from bot.eligibility.cli import add_eligibility_parser
+
+    add_eligibility_parser(sub)
     return parser
 
 

@@ -52,23 +52,27 @@ def parse_figures(text: str, name: str = FIGURES_FILE) -> list[Figure]:
     return figures
 
 
-def _validate_rules(text: str, name: str) -> None:
+def _validate_figures(text: str, name: str, known_documents: set[str] | None) -> None:
+    parse_figures(text, name)
+
+
+def _validate_rules(text: str, name: str, known_documents: set[str] | None) -> None:
     from bot.eligibility.rules import RulesError, parse_rules
 
     try:
-        parse_rules(text)
+        parse_rules(text, known_documents)
     except RulesError as exc:
         raise DataFileError(f"{name}: {exc}") from exc
 
 
-VALIDATORS: dict[str, Callable[[str, str], object]] = {
-    FIGURES_FILE: parse_figures,
+VALIDATORS: dict[str, Callable[[str, str, set[str] | None], None]] = {
+    FIGURES_FILE: _validate_figures,
     RULES_FILE: _validate_rules,
 }
 
 
-def load_data_files(folder: Path) -> dict[str, str]:
-    """Validated text of each data file present in `folder`."""
+def load_data_files(folder: Path, known_documents: set[str] | None = None) -> dict[str, str]:
+    """Validated text of each data file present in `folder`; rules must cite known documents."""
     found = {}
     for name, validate in VALIDATORS.items():
         path = folder / name
@@ -78,6 +82,6 @@ def load_data_files(folder: Path) -> dict[str, str]:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise DataFileError(f"{name}: cannot be read as UTF-8 text ({exc})") from exc
-        validate(text, name)
+        validate(text, name, known_documents)
         found[name] = text
     return found

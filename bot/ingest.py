@@ -78,7 +78,7 @@ def read_knowledge(settings: Settings) -> tuple[list[SourceDocument], dict[str, 
         except DocumentError as exc:
             problems.append(str(exc))
     try:
-        data_files = load_data_files(folder)
+        data_files = load_data_files(folder, None if problems else {doc.doc_id for doc in docs})
     except DataFileError as exc:
         problems.append(str(exc))
         data_files = {}

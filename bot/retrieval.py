@@ -17,6 +17,8 @@ from bot.relevance import QUESTION_WORDS, decide
 from bot.store import ActiveIndex, KnowledgeStore, iter_records
 
 log = logging.getLogger(__name__)
+# bm25s sets its own logger to DEBUG on import, which would print on every index load.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 RRF_K = 60
 DENSE_CANDIDATES = 40

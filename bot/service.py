@@ -49,6 +49,7 @@ class Assistant:
         self.retriever = Retriever(self.store, self.embedder, settings.relevance_threshold)
         self.chat_model = chat_model if chat_model is not None else _configured_chat_model(settings)
         self._ingest_lock = threading.Lock()
+        self._checker = None  # (rules text, checker) of the rules in force
 
     def close(self) -> None:
         self.records.close()
@@ -65,6 +66,26 @@ class Assistant:
             report = run_ingest(self.settings, self.store, lambda: self.embedder, progress=progress)
         self.retriever.snapshot(force=True)
         return report
+
+    def eligibility_checker(self):
+        """The checker for the rules in force (those of the active index version), or None."""
+        from bot.datafiles import RULES_FILE
+        from bot.eligibility import RulesEligibilityChecker, parse_rules
+
+        snap = self.retriever.snapshot()
+        text = snap.active.data_files.get(RULES_FILE) if snap else None
+        if text is None:
+            return None
+        if self._checker is None or self._checker[0] != text:
+            titles = {c.doc_id: c.title for c in snap.chunks}
+            self._checker = (text, RulesEligibilityChecker(parse_rules(text), titles))
+        return self._checker[1]
+
+    def check_eligibility(self, flow):
+        """Run a completed guided check through the checker in force."""
+        checker = self.eligibility_checker()
+        data = flow.build()
+        return checker.check_financing(data) if flow.kind == "financing" else checker.check_order(data)
 
     def data_file(self, name: str) -> str | None:
         """The validated text of a data file (figures, rules) in the active index version."""

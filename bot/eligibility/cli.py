@@ -1,0 +1,52 @@
+"""`python -m bot eligibility financing|order --json '{...}'`: print the decision as JSON."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from pydantic import ValidationError
+
+from bot.eligibility.models import FinancingInput, OrderInput, field_errors
+
+MODELS = {"financing": FinancingInput, "order": OrderInput}
+
+
+def add_eligibility_parser(sub) -> None:
+    parser = sub.add_parser("eligibility", help="financing pre-check or order-protection check")
+    parser.add_argument("check", choices=sorted(MODELS))
+    parser.add_argument("--json", required=True, metavar="JSON", help="the facts, as a JSON object")
+    parser.add_argument("--text", action="store_true", help="print a readable report instead of JSON")
+    parser.set_defaults(func=cmd_eligibility)
+
+
+def cmd_eligibility(args, settings) -> int:
+    from bot.cli import open_assistant
+
+    try:
+        facts = json.loads(args.json)
+        if not isinstance(facts, dict):
+            raise ValueError("the facts must be a JSON object")
+        data = MODELS[args.check].model_validate(facts)
+    except ValidationError as exc:
+        print(json.dumps({"error": "invalid input", "fields": field_errors(exc)}, indent=2), file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(json.dumps({"error": f"invalid JSON: {exc}"}), file=sys.stderr)
+        return 2
+    assistant = open_assistant(settings, announce=lambda *a: print(*a, file=sys.stderr))
+    try:
+        checker = assistant.eligibility_checker()
+        if checker is None:
+            print("No eligibility rules are in force: add knowledge/eligibility.toml and re-ingest.", file=sys.stderr)
+            return 3
+        decision = checker.check_financing(data) if args.check == "financing" else checker.check_order(data)
+    finally:
+        assistant.close()
+    if args.text:
+        from bot.eligibility.formatting import format_decision
+
+        print(format_decision(decision))
+    else:
+        print(decision.model_dump_json(indent=2))
+    return 0
