@@ -115,13 +115,13 @@ def compose_extractive(question: str, ranked: list[RankedChunk], vectors: dict[s
     for i, cand in enumerate(chosen):
         rc = ranked[cand.chunk_rank]
         if cand.chunk_rank not in citations:
-            citations[cand.chunk_rank] = _citation(len(citations) + 1, rc)
+            citations[cand.chunk_rank] = citation_for(len(citations) + 1, rc)
         last_of_group = i + 1 == len(chosen) or chosen[i + 1].chunk_rank != cand.chunk_rank
         parts.append(cand.sentence + (f" [{citations[cand.chunk_rank].number}]" if last_of_group else ""))
     return " ".join(parts), list(citations.values())
 
 
-def _citation(number: int, rc: RankedChunk) -> Citation:
+def citation_for(number: int, rc: RankedChunk) -> Citation:
     c = rc.chunk
     return Citation(number, c.title, c.section, c.source, c.as_of, rc.dense, c.doc_id)
 
@@ -183,5 +183,5 @@ def compose_with_chat_model(chat_model, question: str, history: list[str], ranke
     for n in (int(x) for x in _CITATION.findall(text)):
         mapping.setdefault(n, len(mapping) + 1)
     text = _CITATION.sub(lambda m: f"[{mapping[int(m.group(1))]}]", text)
-    citations = [_citation(new, passages[old - 1]) for old, new in sorted(mapping.items(), key=lambda kv: kv[1])]
+    citations = [citation_for(new, passages[old - 1]) for old, new in sorted(mapping.items(), key=lambda kv: kv[1])]
     return text, citations

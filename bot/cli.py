@@ -139,8 +139,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.set_defaults(func=cmd_eval)
 
     from bot.eligibility.cli import add_eligibility_parser
+    from bot.presenting_cli import add_presenting_parsers
 
     add_eligibility_parser(sub)
+    add_presenting_parsers(sub)
     return parser
 
 
