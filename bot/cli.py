@@ -99,7 +99,7 @@ def cmd_ingest(args, settings: Settings) -> int:
 
 def cmd_chat(args, settings: Settings) -> int:
     if settings.telegram_bot_token and not args.console:
-        from bot.telegram_app import run_telegram
+        from bot.tg.app import run_telegram
 
         return run_telegram(settings)
     from bot.console import run_console
@@ -155,6 +155,6 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
-    if args.command is None:
-        args = parser.parse_args(["chat", *(argv or sys.argv[1:])])
+    if args.command is None:  # plain `python -m bot`: chat
+        args.func, args.console = cmd_chat, False
     return args.func(args, settings)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 FIGURES_FILE = "figures.csv"
 RULES_FILE = "eligibility.toml"
+DATA_FILES_ALLOWED = {FIGURES_FILE, RULES_FILE}
 FIGURE_COLUMNS = ["topic", "year", "metric", "value", "unit", "source", "note"]
 
 

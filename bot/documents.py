@@ -16,8 +16,6 @@ import frontmatter
 import yaml
 
 DOCUMENT_SUFFIXES = {".md", ".markdown", ".txt", ".pdf", ".html", ".htm"}
-# Data files that live beside the documents and are validated by their own modules.
-DATA_FILES = {"figures.csv", "eligibility.toml"}
 URL_PATTERN = re.compile(r"https?://[^\s;,)\]>]+")
 
 

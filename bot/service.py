@@ -48,7 +48,7 @@ class Assistant:
         self.records = records or Records(settings.records_path)
         self.retriever = Retriever(self.store, self.embedder, settings.relevance_threshold)
         self.chat_model = chat_model if chat_model is not None else _configured_chat_model(settings)
-        self._ingest_lock = threading.Lock()
+        self._ingest_lock = threading.RLock()  # an upload holds it across file move and ingest
         self._checker = None  # (rules text, checker) of the rules in force
 
     def close(self) -> None:
@@ -66,6 +66,14 @@ class Assistant:
             report = run_ingest(self.settings, self.store, lambda: self.embedder, progress=progress)
         self.retriever.snapshot(force=True)
         return report
+
+    def add_document(self, file_name: str, data: bytes) -> tuple[str, IngestReport]:
+        """Add or replace a document in the knowledge folder and re-ingest; on any failure the
+        folder and the index stay as they were (UploadError or IngestError says why)."""
+        from bot.uploads import install_upload
+
+        with self._ingest_lock:
+            return install_upload(self.settings.knowledge_dir, file_name, data, self.settings.max_document_bytes, self.ingest)
 
     def eligibility_checker(self):
         """The checker for the rules in force (those of the active index version), or None."""

@@ -5,7 +5,6 @@ The variable names are a contract other tools rely on (see design.md); keep them
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
@@ -35,6 +34,7 @@ class Settings(BaseSettings):
     relevance_threshold: float = Field(default=0.44, ge=0.0, le=1.0)
     max_question_chars: int = Field(default=2000, ge=100)
     max_document_bytes: int = Field(default=5_000_000, ge=1_000)
+    rate_limit_per_minute: int = Field(default=20, ge=1)
 
     @field_validator("admin_user_ids", mode="before")
     @classmethod
@@ -67,7 +67,3 @@ class Settings(BaseSettings):
     def records_path(self) -> Path:
         return self.data_dir / "records.sqlite3"
 
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    return Settings()

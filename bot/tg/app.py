@@ -1,0 +1,107 @@
+"""Wiring the Telegram bot: one Application, its handlers, and how it runs (polling or webhook)."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.ratelimit import SlidingWindowLimiter
+from bot.service import Assistant
+from bot.settings import Settings
+from bot.tg import admin, questions, staff
+from bot.tg.common import Services
+from bot.tg.eligibility import eligibility_conversation
+from bot.tg.errors import error_handler, install_redaction
+from bot.tg.persistence import SQLitePersistence
+
+log = logging.getLogger(__name__)
+
+COMMANDS = [
+    BotCommand("start", "What I can do, with examples"),
+    BotCommand("help", "How to use the assistant"),
+    BotCommand("ask", "Ask a question (in groups)"),
+    BotCommand("eligibility", "Check financing or order protection"),
+    BotCommand("talkingpoints", "Sourced bullets on a topic"),
+    BotCommand("chart", "A chart of the key figures"),
+    BotCommand("cancel", "Stop a check"),
+]
+
+
+def api_urls(base: str | None) -> tuple[str, str] | None:
+    """(base_url, base_file_url) for a self-hosted Bot API server given as http://host:port."""
+    if not base:
+        return None
+    base = base.rstrip("/").removesuffix("/bot")
+    return f"{base}/bot", f"{base}/file/bot"
+
+
+def build_application(settings: Settings, assistant: Assistant) -> Application:
+    token = settings.telegram_bot_token.get_secret_value()
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .persistence(SQLitePersistence(settings.data_dir / "telegram.sqlite3"))
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(8)
+        .post_init(_register_commands)
+    )
+    if urls := api_urls(settings.telegram_api_base_url):
+        builder = builder.base_url(urls[0]).base_file_url(urls[1])
+    app = builder.build()
+    app.bot_data["services"] = Services(assistant, settings, SlidingWindowLimiter(settings.rate_limit_per_minute, 60.0))
+
+    private = filters.ChatType.PRIVATE
+    app.add_handler(eligibility_conversation())
+    app.add_handler(CommandHandler("start", questions.start))
+    app.add_handler(CommandHandler("help", questions.help_command))
+    app.add_handler(CommandHandler("ask", questions.ask_command))
+    app.add_handler(CommandHandler("talkingpoints", staff.talkingpoints_command))
+    app.add_handler(CommandHandler("chart", staff.chart_command))
+    app.add_handler(CommandHandler("reingest", admin.reingest_command))
+    app.add_handler(CommandHandler("gaps", admin.gaps_command))
+    app.add_handler(CommandHandler("stats", admin.stats_command))
+    app.add_handler(MessageHandler(private & filters.Document.ALL, admin.document_upload))
+    app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, questions.private_question))
+    app.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND, questions.group_message))
+    app.add_handler(CallbackQueryHandler(questions.feedback_clicked, pattern=r"^fb:"))
+    app.add_handler(CallbackQueryHandler(questions.example_clicked, pattern=r"^ex:"))
+    app.add_error_handler(error_handler)
+    return app
+
+
+async def _register_commands(app: Application) -> None:
+    """Show the commands in Telegram's menu."""
+    await app.bot.set_my_commands(COMMANDS)
+
+
+def run_telegram(settings: Settings) -> int:
+    """Run until stopped: long polling, or a webhook when TELEGRAM_WEBHOOK_URL is set."""
+    from bot.cli import open_assistant
+
+    install_redaction(settings.telegram_bot_token.get_secret_value(),
+                      settings.telegram_webhook_secret.get_secret_value() if settings.telegram_webhook_secret else "")
+    assistant = open_assistant(settings, announce=lambda *a: log.warning(" ".join(map(str, a))))
+    app = build_application(settings, assistant)
+    try:
+        if settings.telegram_webhook_url:
+            if not settings.telegram_webhook_secret:
+                raise SystemExit("TELEGRAM_WEBHOOK_SECRET is required in webhook mode, so forged updates are rejected.")
+            app.run_webhook(listen="0.0.0.0", port=settings.telegram_webhook_port, url_path="telegram",
+                            webhook_url=settings.telegram_webhook_url,
+                            secret_token=settings.telegram_webhook_secret.get_secret_value(),
+                            allowed_updates=Update.ALL_TYPES)
+        else:
+            app.run_polling(allowed_updates=Update.ALL_TYPES)
+    finally:
+        assistant.close()
+    return 0

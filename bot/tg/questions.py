@@ -1,0 +1,122 @@
+"""Handlers for SME owners: /start, /help, questions (private, /ask, group mentions), feedback."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, MessageEntity, Update
+from telegram.constants import ParseMode
+from telegram.ext import ContextTypes
+
+from bot.tg.common import over_rate_limit, services, typing
+from bot.tg.render import answer_parts, feedback_keyboard
+
+EXAMPLES = (
+    "How long do I have to open a dispute?",
+    "What does a card payment cost?",
+    "Are sample orders covered?",
+    "How fast is China's cross-border e-commerce growing?",
+)
+START_TEXT = (
+    "Hello! I answer questions about <b>Alibaba.com Trade Assurance</b> (coverage, disputes, refunds, "
+    "payment methods and fees), <b>trade-data financing for small businesses</b> and the <b>cross-border "
+    "e-commerce trends</b> of Alibaba's white paper (about 2017). Every answer cites its sources, and I say "
+    "so when my documents do not cover a question.\n\n"
+    "Ask in your own words, or tap an example. /eligibility checks whether you might qualify for "
+    "financing or whether an order is protected. /help lists everything."
+)
+HELP_TEXT = (
+    "<b>Ask</b> a question in a message (in groups: mention me, reply to me, or use /ask).\n"
+    "/eligibility: financing pre-check or order-protection check (/cancel stops it)\n"
+    "/talkingpoints TOPIC: 3 to 6 sourced bullets for a presentation\n"
+    "/chart TOPIC: a chart of the key figures\n"
+    "Admins: /reingest, send a document to add it, /gaps, /stats"
+)
+LINKS_OFF = LinkPreviewOptions(is_disabled=True)
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Greet the user and offer example questions as buttons."""
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(q, callback_data=f"ex:{i}")] for i, q in enumerate(EXAMPLES)])
+    await update.effective_message.reply_html(START_TEXT, reply_markup=keyboard)
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """List what the assistant can do."""
+    await update.effective_message.reply_html(HELP_TEXT)
+
+
+async def reply_with_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+    """Answer `question` in the current chat, with citations and feedback buttons."""
+    if await over_rate_limit(update, context):
+        return
+    chat, user = update.effective_chat, update.effective_user
+    assistant = services(context).assistant
+    async with typing(context, chat.id):
+        # The work is CPU-bound: a thread keeps other chats responsive meanwhile.
+        answer = await asyncio.to_thread(assistant.ask, question, str(chat.id), str(user.id), "telegram")
+    parts = answer_parts(answer)
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        markup = feedback_keyboard(answer.question_id) if last and answer.question_id and answer.grounded else None
+        await context.bot.send_message(chat.id, part, parse_mode=ParseMode.HTML, reply_markup=markup,
+                                       link_preview_options=LINKS_OFF)
+
+
+async def private_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A plain message in a private chat is a question."""
+    await reply_with_answer(update, context, update.effective_message.text)
+
+
+async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/ask QUESTION, in any chat."""
+    question = " ".join(context.args or [])
+    if not question:
+        await update.effective_message.reply_text("Add your question after /ask, for example: /ask What does a card payment cost?")
+        return
+    await reply_with_answer(update, context, question)
+
+
+def addressed_text(update: Update, bot_id: int, bot_username: str) -> str | None:
+    """In a group, the question when the bot is mentioned or replied to; otherwise None."""
+    message = update.effective_message
+    text = message.text or ""
+    replied = message.reply_to_message
+    if replied is not None and replied.from_user is not None and replied.from_user.id == bot_id:
+        return text
+    mention = f"@{bot_username}".lower()
+    for entity, value in message.parse_entities([MessageEntity.MENTION]).items():
+        if value.lower() == mention:
+            return re.sub(re.escape(value), " ", text, flags=re.I).strip()
+    return None
+
+
+async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In groups, answer only when mentioned or replied to."""
+    question = addressed_text(update, context.bot.id, context.bot.username)
+    if question is not None:
+        await reply_with_answer(update, context, question)
+
+
+async def example_clicked(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An example question button from /start."""
+    query = update.callback_query
+    await query.answer()
+    try:
+        question = EXAMPLES[int(query.data.split(":")[1])]
+    except (ValueError, IndexError):
+        return
+    await context.bot.send_message(update.effective_chat.id, f"❓ {question}")
+    await reply_with_answer(update, context, question)
+
+
+async def feedback_clicked(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Record a thumbs-up or thumbs-down on an answer."""
+    query = update.callback_query
+    try:
+        _, question_id, value = query.data.split(":")
+        recorded = await asyncio.to_thread(services(context).assistant.feedback, int(question_id), str(query.from_user.id), int(value))
+    except ValueError:
+        recorded = False
+    await query.answer("Thanks for the feedback!" if recorded else "Sorry, I could not record that.")

@@ -1,0 +1,55 @@
+"""Handlers for HR and training staff: /talkingpoints and /chart."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import ContextTypes
+
+from bot.presenting import NoFiguresError, chart_topics, load_figures, render_chart, talking_points
+from bot.tg.common import over_rate_limit, services, typing
+from bot.tg.questions import LINKS_OFF
+from bot.tg.render import sources_html, split_paragraphs
+
+
+async def talkingpoints_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/talkingpoints TOPIC: short, sourced bullets for a presentation."""
+    topic = " ".join(context.args or [])
+    if not topic:
+        await update.effective_message.reply_text("Add a topic, for example: /talkingpoints SME financing")
+        return
+    if await over_rate_limit(update, context):
+        return
+    async with typing(context, update.effective_chat.id):
+        result = await asyncio.to_thread(talking_points, services(context).assistant, topic)
+    if not result.found:
+        await update.effective_message.reply_text(f"My documents have no material on “{topic}”, so I have no talking points for it.")
+        return
+    paragraphs = [f"<b>Talking points: {html.escape(topic)}</b>"]
+    paragraphs.append("\n".join(f"• {html.escape(point)}" for point in result.points))
+    paragraphs.append(sources_html(result.citations))
+    for part in split_paragraphs(paragraphs):
+        await context.bot.send_message(update.effective_chat.id, part, parse_mode=ParseMode.HTML, link_preview_options=LINKS_OFF)
+
+
+async def chart_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/chart TOPIC: a PNG chart of the knowledge base's key figures."""
+    topic = " ".join(context.args or [])
+    assistant = services(context).assistant
+    figures = await asyncio.to_thread(load_figures, assistant)
+    if not topic:
+        await update.effective_message.reply_text("Add a topic, for example: /chart card fee. Topics with figures: "
+                                                  + ", ".join(chart_topics(figures)))
+        return
+    if await over_rate_limit(update, context):
+        return
+    try:
+        chart = await asyncio.to_thread(render_chart, figures, topic)
+    except NoFiguresError as exc:
+        await update.effective_message.reply_text(str(exc))
+        return
+    await context.bot.send_photo(update.effective_chat.id, photo=chart.png, caption=chart.caption[:1024],
+                                 filename=f"{chart.topic}.png")
