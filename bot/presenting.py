@@ -47,7 +47,7 @@ def talking_points(assistant, topic: str) -> TalkingPoints:
         return TalkingPoints(topic, [], [])
     ranked = retrieval.ranked[:6]
     ids = [sid for rc in ranked for sid in rc.chunk.sentence_ids]
-    vectors = assistant.retriever.sentence_vectors(retrieval.snapshot, ids)
+    vectors = retrieval.snapshot.sentence_vectors(ids)
     candidates = []
     for rank, rc in enumerate(ranked):
         for sid, sentence in zip(rc.chunk.sentence_ids, rc.chunk.sentences):

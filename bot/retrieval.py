@@ -61,6 +61,23 @@ class IndexSnapshot:
         self.bm25.index(bm25s.tokenize(corpus, stopwords="en", stemmer=_stemmer, show_progress=False), show_progress=False)
         self.vocabulary = set(self.bm25.vocab_dict)
         self.chunk_terms = {c.chunk_id: set(t) for c, t in zip(chunks, tokenize(corpus))}
+        # Filled on first use: answers keep drawing on the same few hundred sentences.
+        self._vectors: dict[str, np.ndarray] = {}
+        self._terms: dict[str, frozenset[str]] = {}
+
+    def sentence_vectors(self, sentence_ids: list[str]) -> dict[str, np.ndarray]:
+        missing = [sid for sid in sentence_ids if sid not in self._vectors]
+        if missing:
+            got = self.collection.get(ids=missing, include=["embeddings"])
+            for sid, vec in zip(got["ids"], got["embeddings"]):
+                self._vectors[sid] = np.asarray(vec, dtype=np.float32)
+        return {sid: self._vectors[sid] for sid in sentence_ids if sid in self._vectors}
+
+    def sentence_terms(self, sentence_id: str, sentence: str) -> frozenset[str]:
+        terms = self._terms.get(sentence_id)
+        if terms is None:
+            terms = self._terms[sentence_id] = frozenset(tokenize([sentence])[0])
+        return terms
 
     @classmethod
     def load(cls, store: KnowledgeStore, active: ActiveIndex) -> IndexSnapshot:
@@ -161,7 +178,3 @@ class Retriever:
         k = min(LEXICAL_CANDIDATES, len(snap.chunks))
         docs, scores = snap.bm25.retrieve(tokens, k=k, show_progress=False)
         return {snap.chunks[int(i)].chunk_id: float(s) for i, s in zip(docs[0], scores[0]) if s > 0}
-
-    def sentence_vectors(self, snap: IndexSnapshot, sentence_ids: list[str]) -> dict[str, np.ndarray]:
-        got = snap.collection.get(ids=sentence_ids, include=["embeddings"])
-        return {sid: np.asarray(vec, dtype=np.float32) for sid, vec in zip(got["ids"], got["embeddings"])}

@@ -135,11 +135,9 @@ class Assistant:
             if composed:
                 answer = Answer(composed[0], True, composed[1], composer="chat_model")
         if answer is None:
-            ids = [sid for rc in retrieval.ranked[:3] for sid in rc.chunk.sentence_ids]
-            sentence_vectors = self.retriever.sentence_vectors(retrieval.snapshot, ids)
             # A follow-up is matched against both the combined query and its own words.
             query_vecs = [np.asarray(v) for v in vectors]
-            text, citations = compose_extractive(query, retrieval.ranked, sentence_vectors, query_vecs)
+            text, citations = compose_extractive(query, retrieval.ranked, retrieval.snapshot, query_vecs)
             if not text:
                 return Answer(DECLINE_TEXT, False, kind="declined", retrieved=retrieved), retrieval
             answer = Answer(text, True, citations)

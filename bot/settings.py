@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     chroma_host: str | None = None
     chroma_port: int = 8000
+    chroma_database: str = "default_database"
 
     llm_model: str | None = None
 

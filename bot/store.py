@@ -43,6 +43,19 @@ class ActiveIndex:
     chunk_count: int = 0
 
 
+def _ensure_database(settings: Settings) -> None:
+    """Create CHROMA_DATABASE on the server the first time it is used."""
+    if settings.chroma_database == chromadb.DEFAULT_DATABASE:
+        return
+    admin = chromadb.AdminClient(ChromaSettings(
+        chroma_api_impl="chromadb.api.fastapi.FastAPI", chroma_server_host=settings.chroma_host,
+        chroma_server_http_port=settings.chroma_port, anonymized_telemetry=False))
+    try:
+        admin.get_database(settings.chroma_database)
+    except Exception:  # noqa: BLE001 - the client raises a generic error for "not found"
+        admin.create_database(settings.chroma_database)
+
+
 def _lock_file(path: Path, mode: int) -> int | None:
     """Take a non-blocking flock; return the descriptor, or None when someone else holds it."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -62,10 +75,12 @@ class KnowledgeStore:
         self.settings = settings
         self._store_lock_fd: int | None = None
         if settings.uses_chroma_server:
+            _ensure_database(settings)
             self.client = chromadb.HttpClient(
                 host=settings.chroma_host,
                 port=settings.chroma_port,
                 settings=ChromaSettings(anonymized_telemetry=False),
+                database=settings.chroma_database,
             )
         else:
             self._store_lock_fd = self._hold_store_lock(exclusive)

@@ -64,3 +64,49 @@ def knowledge_copy(tmp_path) -> Path:
     target = tmp_path / "knowledge"
     shutil.copytree(KNOWLEDGE, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory):
+    """A real Chroma server: the one .ci/run started (CHROMA_TEST_HOST/PORT), else our own."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    host, port = os.environ.get("CHROMA_TEST_HOST"), os.environ.get("CHROMA_TEST_PORT")
+    proc = None
+    if not host:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = str(s.getsockname()[1])
+        host = "127.0.0.1"
+        chroma = Path(sys.executable).parent / "chroma"
+        proc = subprocess.Popen([str(chroma), "run", "--path", str(tmp_path_factory.mktemp("chroma-server")), "--host", host,
+                                 "--port", port], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"http://{host}:{port}/api/v2/heartbeat", timeout=2)
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Chroma server at {host}:{port} did not come up")
+            time.sleep(0.3)
+    yield host, int(port)
+    if proc:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@pytest.fixture(params=["embedded", "server"])
+def backend(request):
+    """Settings extras for each vector-store backend; the server gets a fresh database per test."""
+    import uuid
+
+    if request.param == "embedded":
+        return {}
+    host, port = request.getfixturevalue("chroma_server")
+    return {"chroma_host": host, "chroma_port": port, "chroma_database": f"test_{uuid.uuid4().hex[:12]}"}

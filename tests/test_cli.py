@@ -12,8 +12,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(args, data_dir, input_text=None, knowledge=None, timeout=180):
-    env = {**os.environ, "DATA_DIR": str(data_dir), "KNOWLEDGE_DIR": str(knowledge or ROOT / "knowledge")}
+def run(args, data_dir, input_text=None, knowledge=None, timeout=180, **env_extra):
+    env = {**os.environ, "DATA_DIR": str(data_dir), "KNOWLEDGE_DIR": str(knowledge or ROOT / "knowledge"), **env_extra}
     return subprocess.run([sys.executable, *args], input=input_text, capture_output=True, text=True,
                           cwd=ROOT, env=env, timeout=timeout)
 
@@ -71,3 +71,15 @@ def test_console_chat_runs_on_a_fresh_data_folder(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "First run" in result.stdout and "Examples:" in result.stdout
     assert "US$100" in result.stdout and "Sources:" in result.stdout
+
+
+def test_ingest_and_ask_through_a_chroma_server(chroma_server, tmp_path):
+    host, port = chroma_server
+    server = {"CHROMA_HOST": host, "CHROMA_PORT": str(port), "CHROMA_DATABASE": "cli_test"}
+    ingest = run(["ingest.py", "--quiet"], tmp_path / "a", **server)
+    assert ingest.returncode == 0, ingest.stderr
+    # Another process, with its own data folder, shares the server's index.
+    again = run(["ingest.py", "--quiet"], tmp_path / "b", **server)
+    assert "Nothing changed" in again.stdout
+    answer = run(["-m", "bot", "ask", "What does a card payment cost?", "--json"], tmp_path / "c", **server)
+    assert json.loads(answer.stdout)["grounded"] is True

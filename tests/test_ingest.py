@@ -38,12 +38,13 @@ Gadget loans for exporters were capped at RMB 10 million in July 2014.
 
 
 @pytest.fixture
-def small_kb(tmp_path, embedder):
+def small_kb(tmp_path, embedder, backend):
+    """A two-document knowledge base on each backend (embedded store and Chroma server)."""
     folder = tmp_path / "kb"
     folder.mkdir()
     (folder / "widget.md").write_text(DOC)
     (folder / "gadget.md").write_text(OTHER)
-    settings = make_settings(tmp_path / "data", folder)
+    settings = make_settings(tmp_path / "data", folder, **backend)
     assistant = Assistant(settings, embedder=embedder)
     yield folder, settings, assistant
     assistant.close()
@@ -136,10 +137,14 @@ def test_crashed_ingest_leftovers_are_dropped_without_duplicates(small_kb):
     assert len(ids) == len(set(ids)) == 4
 
 
-def test_standalone_ingest_is_refused_while_the_store_is_in_use(small_kb):
-    _, settings, assistant = small_kb
+def test_standalone_ingest_is_refused_while_the_embedded_store_is_in_use(tmp_path):
+    # Only the embedded store is single-writer; a Chroma server takes many clients.
+    settings = make_settings(tmp_path / "data", tmp_path)
+    in_use = KnowledgeStore(settings)
     with pytest.raises(StoreBusyError, match="/reingest"):
         KnowledgeStore(settings, exclusive=True)
+    in_use.close()
+    KnowledgeStore(settings, exclusive=True).close()  # free again once the other user is gone
 
 
 def test_second_ingest_at_once_is_refused(small_kb):
