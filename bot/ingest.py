@@ -110,44 +110,48 @@ def run_ingest(
     """Bring the index in line with the knowledge folder. `embedder_factory` is only called
     when something needs embedding, so an up-to-date re-ingest never loads the model."""
     started = time.perf_counter()
+    with ingest_lock(settings):
+        return _ingest_locked(settings, store, embedder_factory, progress, started)
+
+
+def _ingest_locked(settings, store, embedder_factory, progress, started) -> IngestReport:
+    # Documents are read under the lock too, so two ingests never interleave their reads and writes.
     docs, data_files = read_knowledge(settings)
     chunks_by_doc = {doc.doc_id: split_document(doc) for doc in docs}
     manifest = {doc.doc_id: doc.content_hash for doc in docs}
-
-    with ingest_lock(settings):
-        active = store.active()
-        old_manifest = active.manifest if active else {}
-        report = IngestReport()
-        for doc_id, digest in manifest.items():
-            if doc_id not in old_manifest:
-                report.documents["added"].append(doc_id)
-            elif old_manifest[doc_id] != digest:
-                report.documents["updated"].append(doc_id)
-            else:
-                report.documents["unchanged"].append(doc_id)
-        report.documents["removed"] = sorted(set(old_manifest) - set(manifest))
-        old_files = active.data_files if active else {}
-        report.data_files_changed = sorted(k for k in set(data_files) | set(old_files) if data_files.get(k) != old_files.get(k))
-
-        new_chunks = {c.chunk_id: c for chunks in chunks_by_doc.values() for c in chunks}
-        old_chunk_ids = _chunk_ids(store, active) if active else set()
-        kept = old_chunk_ids & set(new_chunks)
-        report.chunks = {
-            "added": len(set(new_chunks) - old_chunk_ids),
-            "removed": len(old_chunk_ids - set(new_chunks)),
-            "unchanged": len(kept),
-        }
-
-        if active and kept == old_chunk_ids == set(new_chunks):
-            # Same chunks: at most the manifest or data files changed; no new version needed.
-            if report.changed:
-                store.activate(ActiveIndex(active.collection, active.version, manifest, data_files, len(new_chunks)))
-            report.version = active.version
+    active = store.active()
+    old_manifest = active.manifest if active else {}
+    report = IngestReport()
+    for doc_id, digest in manifest.items():
+        if doc_id not in old_manifest:
+            report.documents["added"].append(doc_id)
+        elif old_manifest[doc_id] != digest:
+            report.documents["updated"].append(doc_id)
         else:
-            report.version, report.sentences_embedded = _build_version(
-                store, active, new_chunks, kept, manifest, data_files, embedder_factory, progress
-            )
-        store.drop_inactive_versions()
+            report.documents["unchanged"].append(doc_id)
+    report.documents["removed"] = sorted(set(old_manifest) - set(manifest))
+    old_files = active.data_files if active else {}
+    report.data_files_changed = sorted(k for k in set(data_files) | set(old_files) if data_files.get(k) != old_files.get(k))
+
+    new_chunks = {c.chunk_id: c for chunks in chunks_by_doc.values() for c in chunks}
+    old_chunk_ids = _chunk_ids(store, active) if active else set()
+    kept = old_chunk_ids & set(new_chunks)
+    report.chunks = {
+        "added": len(set(new_chunks) - old_chunk_ids),
+        "removed": len(old_chunk_ids - set(new_chunks)),
+        "unchanged": len(kept),
+    }
+
+    if active and kept == old_chunk_ids == set(new_chunks):
+        # Same chunks: at most the manifest or data files changed; no new version needed.
+        if report.changed:
+            store.activate(ActiveIndex(active.collection, active.version, manifest, data_files, len(new_chunks)))
+        report.version = active.version
+    else:
+        report.version, report.sentences_embedded = _build_version(
+            store, active, new_chunks, kept, manifest, data_files, embedder_factory, progress
+        )
+    store.drop_inactive_versions()
     report.seconds = time.perf_counter() - started
     return report
 

@@ -118,9 +118,8 @@ class Retrieval:
 class Retriever:
     """Searches the active index version, reloading it when an ingest switches versions."""
 
-    def __init__(self, store: KnowledgeStore, embedder, relevance_threshold: float):
+    def __init__(self, store: KnowledgeStore, relevance_threshold: float):
         self.store = store
-        self.embedder = embedder
         self.relevance_threshold = relevance_threshold
         self._snapshot: IndexSnapshot | None = None
         self._checked_at = 0.0

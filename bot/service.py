@@ -46,7 +46,7 @@ class Assistant:
         self.store = store or KnowledgeStore(settings)
         self.embedder = embedder or LocalEmbeddings()
         self.records = records or Records(settings.records_path)
-        self.retriever = Retriever(self.store, self.embedder, settings.relevance_threshold)
+        self.retriever = Retriever(self.store, settings.relevance_threshold)
         self.chat_model = chat_model if chat_model is not None else _configured_chat_model(settings)
         self._ingest_lock = threading.RLock()  # an upload holds it across file move and ingest
         self._checker = None  # (rules text, checker) of the rules in force

@@ -43,6 +43,14 @@ class ActiveIndex:
     chunk_count: int = 0
 
 
+def _is_locked(path: Path) -> bool:
+    fd = _lock_file(path, fcntl.LOCK_EX)
+    if fd is None:
+        return True
+    os.close(fd)
+    return False
+
+
 def _ensure_database(settings: Settings) -> None:
     """Create CHROMA_DATABASE on the server the first time it is used."""
     if settings.chroma_database == chromadb.DEFAULT_DATABASE:
@@ -94,6 +102,8 @@ class KnowledgeStore:
         path = self.settings.data_dir / "store.lock"
         fd = _lock_file(path, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
         if fd is None:
+            if exclusive and _is_locked(self.settings.data_dir / "ingest.lock"):
+                raise StoreBusyError("Another ingest is already running on this data folder; wait for it to finish.")
             if exclusive:
                 raise StoreBusyError(
                     "The assistant is running on this knowledge store right now, and the embedded store "
@@ -146,7 +156,7 @@ class KnowledgeStore:
     def new_version(self):
         version = time.strftime("%Y%m%d%H%M%S") + "_" + uuid.uuid4().hex[:6]
         collection = self.client.create_collection(
-            VERSION_PREFIX + version, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+            VERSION_PREFIX + version, embedding_function=None, configuration={"hnsw": {"space": "cosine", "ef_construction": 200, "ef_search": 200, "max_neighbors": 32}}
         )
         return version, collection
 
