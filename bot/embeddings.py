@@ -47,15 +47,22 @@ class LocalEmbeddings(Embeddings):
     def encode(self, texts: list[str], progress=None) -> np.ndarray:
         """Embed `texts` in batches; `progress(n)` is called after each batch."""
         if not texts:
-            return np.zeros((0, 384), dtype=np.float32)
-        out = []
+            return np.zeros((0, self.model.get_embedding_dimension()), dtype=np.float32)
         with self._lock:
-            for start in range(0, len(texts), BATCH_SIZE):
-                batch = texts[start : start + BATCH_SIZE]
-                out.append(self.model.encode(batch, batch_size=BATCH_SIZE, normalize_embeddings=True, convert_to_numpy=True))
-                if progress:
-                    progress(len(batch))
-        return np.vstack(out).astype(np.float32)
+            return self._encode_locked(texts, progress)
+
+    def _encode_locked(self, texts: list[str], progress=None) -> np.ndarray:
+        # Batches of similar length waste little on padding (as SentenceTransformer.encode does
+        # internally); batching here as well lets a progress bar follow along.
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        out = np.empty((len(texts), self.model.get_embedding_dimension()), dtype=np.float32)
+        for start in range(0, len(texts), BATCH_SIZE):
+            idx = order[start : start + BATCH_SIZE]
+            out[idx] = self.model.encode([texts[i] for i in idx], batch_size=BATCH_SIZE, normalize_embeddings=True,
+                                         convert_to_numpy=True)
+            if progress:
+                progress(len(idx))
+        return out
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.encode(list(texts)).tolist()
@@ -66,6 +73,12 @@ class LocalEmbeddings(Embeddings):
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         """Embed questions. Questions that arrive together (many chats at once) are encoded in
         one batch, which costs little more than one question; a lone question goes straight through."""
+        # Fast path: nobody else is encoding, so encode here without a thread hand-off.
+        if self._lock.acquire(blocking=False):
+            try:
+                return self._encode_locked(list(texts))
+            finally:
+                self._lock.release()
         future: Future = Future()
         self._pending.put((list(texts), future))
         self._ensure_batcher()

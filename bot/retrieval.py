@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 RRF_K = 60
-DENSE_CANDIDATES = 40
+DENSE_CANDIDATES = 20
 LEXICAL_CANDIDATES = 20
 REFRESH_SECONDS = 1.0
 _stemmer = Stemmer.Stemmer("english")
@@ -162,12 +162,14 @@ class Retriever:
 
     def _dense(self, snap: IndexSnapshot, query_vector: np.ndarray) -> dict[str, float]:
         n = min(DENSE_CANDIDATES, snap.sentence_count)
-        result = snap.collection.query(query_embeddings=[query_vector], n_results=n, include=["metadatas", "distances"])
+        # Sentence ids are "<chunk id>-<position>", so no metadata needs fetching here.
+        result = snap.collection.query(query_embeddings=[query_vector], n_results=n, include=["distances"])
         best: dict[str, float] = {}
-        for meta, distance in zip(result["metadatas"][0], result["distances"][0]):
+        for sentence_id, distance in zip(result["ids"][0], result["distances"][0]):
+            chunk_id = sentence_id.rsplit("-", 1)[0]
             sim = 1.0 - float(distance)
-            if sim > best.get(meta["chunk_id"], -1.0):
-                best[meta["chunk_id"]] = sim
+            if sim > best.get(chunk_id, -1.0):
+                best[chunk_id] = sim
         return best
 
     def _lexical(self, snap: IndexSnapshot, query: str) -> dict[str, float]:

@@ -223,3 +223,21 @@ def test_cli_prints_the_decision_as_json(kb_settings):
                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
     assert bad.returncode == 2
     assert "years_in_business" in json.loads(bad.stderr)["fields"]
+
+
+def test_console_chat_runs_a_guided_check_from_a_plain_question(assistant):
+    from bot.console import ConsoleChat
+
+    said: list[str] = []
+    chat = ConsoleChat(assistant, said.append)
+    chat.handle("Can I get a loan? We're a Chinese exporter, 5 years in business, no OneTouch")
+    assert "financing pre-check" in said[-2] and "export orders" in said[-1]
+    for answer in ("6", "lots", "200000", "500000"):
+        chat.handle(answer)
+    assert "Please answer with a number" in said[-3]
+    assert "Likely eligible" in said[-1] and "RMB 400,000" in said[-1]  # RMB 0.8 per US$1 without OneTouch
+    chat.handle("/check order")
+    chat.handle("/cancel")
+    assert said[-1] == "Check cancelled."
+    chat.handle("What does a card payment cost?")
+    assert "Sources:" in said[-1]

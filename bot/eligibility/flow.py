@@ -91,7 +91,8 @@ def prefill(kind: str, text: str) -> dict:
         elif m := re.search(r"\b(?:in|from|based in)\s+(the\s+)?(uk|us|usa|germany|india|france|italy|spain|vietnam|brazil|canada|australia|mexico|turkey)\b", t):
             found["country"] = m.group(2).upper() if len(m.group(2)) <= 3 else m.group(2).title()
         if re.search(r"\b(onetouch|one touch|export services?)\b", t):
-            found["uses_export_services"] = not re.search(r"\b(don't|do not|not|without)\s+(use\s+)?(onetouch|one touch|export services?)", t)
+            found["uses_export_services"] = not re.search(
+                r"\b(no|don't|do not|not|never|without)\s+(use\s+|using\s+)?(onetouch|one touch|export services?)", t)
     else:
         if re.search(r"\b(paid|pay|paying)\b.*\b(directly|outside alibaba|off[- ]platform)\b|\bdirectly to (the )?supplier\b", t):
             found.update(paid_through_alibaba=False, payment_method="direct_to_supplier")
