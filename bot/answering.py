@@ -58,7 +58,7 @@ class Answer:
     text: str
     grounded: bool
     citations: list[Citation] = field(default_factory=list)
-    kind: str = "answer"  # answer | declined | invalid | eligibility
+    kind: str = "answer"  # answer | declined | invalid
     question_id: int | None = None
     composer: str = "extractive"
     retrieved: list[str] = field(default_factory=list)  # doc ids of the ranked chunks, best first

@@ -20,7 +20,7 @@ from bot.chunking import Chunk, split_document
 from bot.datafiles import DataFileError, load_data_files
 from bot.documents import DocumentError, SourceDocument, find_document_paths, load_document
 from bot.settings import Settings
-from bot.store import PAGE, ActiveIndex, KnowledgeStore, _lock_file, iter_records
+from bot.store import PAGE, ActiveIndex, KnowledgeStore, iter_records, lock_file
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ def read_knowledge(settings: Settings) -> tuple[list[SourceDocument], dict[str, 
 @contextmanager
 def ingest_lock(settings: Settings):
     """One ingest at a time per data folder; a second one is refused, not queued behind."""
-    fd = _lock_file(settings.data_dir / "ingest.lock", fcntl.LOCK_EX)
+    fd = lock_file(settings.data_dir / "ingest.lock", fcntl.LOCK_EX)
     if fd is None:
         raise IngestError(["another ingest is already running on this data folder; wait for it to finish"])
     try:

@@ -44,7 +44,7 @@ class ActiveIndex:
 
 
 def _is_locked(path: Path) -> bool:
-    fd = _lock_file(path, fcntl.LOCK_EX)
+    fd = lock_file(path, fcntl.LOCK_EX)
     if fd is None:
         return True
     os.close(fd)
@@ -64,7 +64,7 @@ def _ensure_database(settings: Settings) -> None:
         admin.create_database(settings.chroma_database)
 
 
-def _lock_file(path: Path, mode: int) -> int | None:
+def lock_file(path: Path, mode: int) -> int | None:
     """Take a non-blocking flock; return the descriptor, or None when someone else holds it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -100,7 +100,7 @@ class KnowledgeStore:
     def _hold_store_lock(self, exclusive: bool) -> int:
         """Every process on the embedded store holds a shared lock; a standalone ingest needs it alone."""
         path = self.settings.data_dir / "store.lock"
-        fd = _lock_file(path, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        fd = lock_file(path, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
         if fd is None:
             if exclusive and _is_locked(self.settings.data_dir / "ingest.lock"):
                 raise StoreBusyError("Another ingest is already running on this data folder; wait for it to finish.")

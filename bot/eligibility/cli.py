@@ -7,14 +7,12 @@ import sys
 
 from pydantic import ValidationError
 
-from bot.eligibility.models import FinancingInput, OrderInput, field_errors
-
-MODELS = {"financing": FinancingInput, "order": OrderInput}
+from bot.eligibility.models import CHECK_INPUTS, field_errors
 
 
 def add_eligibility_parser(sub) -> None:
     parser = sub.add_parser("eligibility", help="financing pre-check or order-protection check")
-    parser.add_argument("check", choices=sorted(MODELS))
+    parser.add_argument("check", choices=sorted(CHECK_INPUTS))
     parser.add_argument("--json", required=True, metavar="JSON", help="the facts, as a JSON object")
     parser.add_argument("--text", action="store_true", help="print a readable report instead of JSON")
     parser.set_defaults(func=cmd_eligibility)
@@ -27,7 +25,7 @@ def cmd_eligibility(args, settings) -> int:
         facts = json.loads(args.json)
         if not isinstance(facts, dict):
             raise ValueError("the facts must be a JSON object")
-        data = MODELS[args.check].model_validate(facts)
+        data = CHECK_INPUTS[args.check].model_validate(facts)
     except ValidationError as exc:
         print(json.dumps({"error": "invalid input", "fields": field_errors(exc)}, indent=2), file=sys.stderr)
         return 2

@@ -12,9 +12,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from bot.eligibility.models import FinancingInput, OrderInput, field_errors
-
-MODELS = {"financing": FinancingInput, "order": OrderInput}
+from bot.eligibility.models import CHECK_INPUTS, field_errors
 _YES = {"yes", "y", "yeah", "yep", "true", "1", "sure", "correct", "i do", "we do"}
 _NO = {"no", "n", "nope", "false", "0", "not", "don't", "do not", "we don't"}
 _NOT_YET = {"not yet", "no", "not received", "n/a", "-", "none", "haven't", "not arrived"}
@@ -163,7 +161,7 @@ class EligibilityFlow:
             return f"{exc} {question.prompt}"
         trial = {**self.answers, question.field: value}
         try:
-            MODELS[self.kind].model_validate(trial)
+            CHECK_INPUTS[self.kind].model_validate(trial)
         except ValidationError as exc:
             problem = field_errors(exc).get(question.field)
             if problem:
@@ -173,7 +171,7 @@ class EligibilityFlow:
 
     def build(self):
         """The validated input; raises ValidationError (see field_errors) if something is off."""
-        return MODELS[self.kind].model_validate(self.answers)
+        return CHECK_INPUTS[self.kind].model_validate(self.answers)
 
 
 def _parse(question: Question, text: str):

@@ -77,6 +77,9 @@ class OrderInput(Strict):
     agreed_to_delay: bool = Field(default=False, description="You agreed to a later shipping date")
 
 
+CHECK_INPUTS: dict[str, type[Strict]] = {"financing": FinancingInput, "order": OrderInput}
+
+
 def field_errors(error: ValidationError) -> dict[str, str]:
     """One plain message per field: {"years_in_business": "must be at least 0"}."""
     messages: dict[str, str] = {}

@@ -10,13 +10,12 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.eligibility.models import FinancingInput, OrderInput
+from bot.eligibility.models import CHECK_INPUTS, FinancingInput
 
 OPS = {">=", ">", "<=", "<", "==", "!=", "in", "not_in", "is_true", "is_false"}
 NUMERIC_OPS = {">=", ">", "<=", "<"}
 IF_MISSING = {"pass", "skip", "review"}
 OUTCOMES = {"financing": {"not_yet", "review"}, "order": {"not_covered", "unclear"}}
-INPUTS = {"financing": FinancingInput, "order": OrderInput}
 
 
 class RulesError(ValueError):
@@ -114,7 +113,7 @@ def _require(table: dict, key: str, where: str, kind: type | tuple = str) -> Any
 
 def _condition(raw: dict, check: str, where: str) -> Condition:
     name = _require(raw, "field", where)
-    if name not in INPUTS[check].model_fields:
+    if name not in CHECK_INPUTS[check].model_fields:
         raise RulesError(f"{where}: field '{name}' is not an input of the {check} check")
     op = _require(raw, "op", where)
     if op not in OPS:
