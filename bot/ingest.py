@@ -92,7 +92,7 @@ def read_knowledge(settings: Settings) -> tuple[list[SourceDocument], dict[str, 
 @contextmanager
 def ingest_lock(settings: Settings):
     """One ingest at a time per data folder; a second one is refused, not queued behind."""
-    fd = lock_file(settings.data_dir / "ingest.lock", fcntl.LOCK_EX)
+    fd = lock_file(settings.ingest_lock_path, fcntl.LOCK_EX)
     if fd is None:
         raise IngestError(["another ingest is already running on this data folder; wait for it to finish"])
     try:

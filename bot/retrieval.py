@@ -147,8 +147,9 @@ class Retriever:
         snap = self.snapshot()
         if snap is None or not snap.chunks:
             return Retrieval(query, [], False, 0.0, snap)
+        terms = tokenize([query])[0]
         dense = self._dense(snap, query_vector)
-        lexical = self._lexical(snap, query)
+        lexical = self._lexical(snap, terms)
         fused: dict[str, float] = {}
         for ranking in (sorted(dense, key=dense.get, reverse=True), sorted(lexical, key=lexical.get, reverse=True)):
             for rank, chunk_id in enumerate(ranking):
@@ -156,7 +157,7 @@ class Retriever:
         order = sorted(fused, key=fused.get, reverse=True)[:k]
         ranked = [RankedChunk(snap.by_id[c], fused[c], dense.get(c, 0.0), lexical.get(c, 0.0)) for c in order]
         top_dense = max(dense.values(), default=0.0)
-        gate = decide(query, top_dense, self.relevance_threshold, tokenize([query])[0], snap.vocabulary,
+        gate = decide(query, top_dense, self.relevance_threshold, terms, snap.vocabulary,
                       [snap.chunk_terms[rc.chunk.chunk_id] for rc in ranked[:3]], self._generic)
         return Retrieval(query, ranked, gate.grounded, top_dense, snap, gate.reason)
 
@@ -172,10 +173,9 @@ class Retriever:
                 best[chunk_id] = sim
         return best
 
-    def _lexical(self, snap: IndexSnapshot, query: str) -> dict[str, float]:
-        tokens = tokenize([query])
-        if not tokens[0]:
+    def _lexical(self, snap: IndexSnapshot, terms: list[str]) -> dict[str, float]:
+        if not terms:
             return {}
         k = min(LEXICAL_CANDIDATES, len(snap.chunks))
-        docs, scores = snap.bm25.retrieve(tokens, k=k, show_progress=False)
+        docs, scores = snap.bm25.retrieve([terms], k=k, show_progress=False)
         return {snap.chunks[int(i)].chunk_id: float(s) for i, s in zip(docs[0], scores[0]) if s > 0}

@@ -65,6 +65,10 @@ class Settings(BaseSettings):
         return self.data_dir / "chroma"
 
     @property
+    def ingest_lock_path(self) -> Path:
+        return self.data_dir / "ingest.lock"
+
+    @property
     def records_path(self) -> Path:
         return self.data_dir / "records.sqlite3"
 

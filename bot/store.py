@@ -102,7 +102,7 @@ class KnowledgeStore:
         path = self.settings.data_dir / "store.lock"
         fd = lock_file(path, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
         if fd is None:
-            if exclusive and _is_locked(self.settings.data_dir / "ingest.lock"):
+            if exclusive and _is_locked(self.settings.ingest_lock_path):
                 raise StoreBusyError("Another ingest is already running on this data folder; wait for it to finish.")
             if exclusive:
                 raise StoreBusyError(
