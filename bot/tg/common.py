@@ -55,17 +55,20 @@ async def over_rate_limit(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 @contextlib.asynccontextmanager
 async def typing(context: ContextTypes.DEFAULT_TYPE, chat_id: int):
     """Show "typing…" for as long as the work inside takes."""
+    done = asyncio.Event()
 
     async def keep_typing():
-        while True:
+        while not done.is_set():
             with contextlib.suppress(Exception):  # a failed indicator must not fail the answer
                 await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
-            await asyncio.sleep(TYPING_REPEAT_SECONDS)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(done.wait(), TYPING_REPEAT_SECONDS)
 
+    # Stopped by an event, not by cancelling: a request cancelled half-way through can leave
+    # the HTTP connection pool or the rate limiter in a bad state.
     task = asyncio.create_task(keep_typing())
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        done.set()
+        await task
