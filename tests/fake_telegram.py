@@ -16,6 +16,7 @@ blocking ``wait_for*`` would stop the bot from running (they suit threaded code)
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import json
 import mimetypes
@@ -26,7 +27,7 @@ import time
 from html.parser import HTMLParser
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 BOT_USER = {"id": 999, "is_bot": True, "first_name": "Trade Helper",
@@ -490,6 +491,12 @@ class FakeTelegram:
         """True once the bot's getUpdates offset has passed every queued update."""
         with self._cond:
             return not self._updates
+
+    @contextlib.contextmanager
+    def burst(self) -> Iterator[None]:
+        """Everything queued inside reaches the bot in one getUpdates, as when a user types fast."""
+        with self._cond:
+            yield
 
     def mark(self) -> int:
         """A position in the call log for ``since=``: later waits ignore calls before it."""

@@ -183,6 +183,37 @@ async def test_cancel_ends_a_check(bot):
     assert "%" in reply["text"]
 
 
+async def test_a_fast_typist_is_answered_in_order(bot):
+    """Several messages from one user in one getUpdates batch are handled one after another:
+    a check's answer is not mistaken for a question, and a follow-up sees the question before it."""
+    tg, *_ = bot
+    with tg.burst():
+        tg.user_says("/eligibility order", user_id=USER)
+        tg.user_says("yes", user_id=USER)
+    await tg.wait_for_message_async(USER, contains="How did you pay")
+    assert not any("can't answer" in m.get("text", "") for m in tg.messages(USER))
+
+    sent_before = len(tg.sent("sendMessage", chat_id=USER))
+    with tg.burst():
+        tg.user_says("/cancel", user_id=USER)
+        tg.user_says("how many days do I have to ask for a refund?", user_id=USER)
+        tg.user_says("and for Enterprise buyers?", user_id=USER)
+    replies = (await sent_texts_async(tg, USER, sent_before + 3))[sent_before:]
+    assert "cancelled" in replies[0]
+    assert "30 days" in replies[1] and "Sources" in replies[1]
+    first_sentence = replies[2].split(". ")[0]
+    assert "Enterprise" in first_sentence and "60 days" in first_sentence
+
+
+async def sent_texts_async(tg, chat_id, count, timeout=15.0):
+    """The texts of the messages the bot sent to a chat, once there are at least ``count``."""
+    deadline = time.monotonic() + timeout
+    while len(texts := [c["params"]["text"] for c in tg.sent("sendMessage", chat_id=chat_id)]) < count:
+        assert time.monotonic() < deadline, f"only {len(texts)} of {count} messages arrived: {texts}"
+        await asyncio.sleep(0.05)
+    return texts
+
+
 async def test_talking_points_are_short_sourced_bullets(bot):
     tg, *_ = bot
     tg.user_says("/talkingpoints SME financing from trade data", user_id=USER)

@@ -22,6 +22,7 @@ from bot.tg import admin, questions, staff
 from bot.tg.common import Services
 from bot.tg.eligibility import eligibility_conversation
 from bot.tg.errors import error_handler, install_redaction
+from bot.tg.ordering import PerConversationUpdateProcessor
 from bot.tg.persistence import SQLitePersistence
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ def build_application(settings: Settings, assistant: Assistant) -> Application:
         .token(token)
         .persistence(SQLitePersistence(settings.data_dir / "telegram.sqlite3"))
         .rate_limiter(AIORateLimiter(max_retries=3))
-        .concurrent_updates(8)
+        .concurrent_updates(PerConversationUpdateProcessor(workers=8))
         .post_init(_register_commands)
     )
     if urls := api_urls(settings.telegram_api_base_url):
