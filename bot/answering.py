@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bot.retrieval import RankedChunk, tokenize
+from bot.retrieval import RankedChunk
 
 log = logging.getLogger(__name__)
 
@@ -77,21 +77,26 @@ class Candidate:
     vector: np.ndarray
 
 
-def compose_extractive(question: str, ranked: list[RankedChunk], snapshot, query_vecs: list[np.ndarray]) -> tuple[str, list[Citation]]:
-    """Quote the best-matching sentences of the top chunks, each group followed by its citation."""
+def compose_extractive(question: str, terms: list[str], ranked: list[RankedChunk], snapshot,
+                       query_vecs: list[np.ndarray]) -> tuple[str, list[Citation]]:
+    """Quote the best-matching sentences of the top chunks, each group followed by its citation.
+
+    ``terms`` are the question's search terms as retrieval used them (typos corrected)."""
     vectors = snapshot.sentence_vectors([sid for rc in ranked[:ANSWER_CHUNKS] for sid in rc.chunk.sentence_ids])
-    query_terms = set(tokenize([question])[0])
+    query_terms = set(terms)
     wants_figure = bool(_QUANTITY_WORDS.search(question))
     candidates: list[Candidate] = []
     for rank, rc in enumerate(ranked[:ANSWER_CHUNKS]):
+        # Chunks that retrieval scored equally get the same preference: a tie is not a ranking.
+        preference = ANSWER_CHUNKS - sum(other.fused > rc.fused for other in ranked[:rank])
         for position, (sid, sentence) in enumerate(zip(rc.chunk.sentence_ids, rc.chunk.sentences)):
             vec = vectors.get(sid)
             if vec is None:
                 continue
             sim = float(np.mean([vec @ q for q in query_vecs]))
-            terms = snapshot.sentence_terms(sid, sentence)
-            overlap = len(query_terms & terms) / len(query_terms) if query_terms else 0.0
-            score = sim + 0.10 * overlap + 0.03 * (ANSWER_CHUNKS - rank)
+            sentence_terms = snapshot.sentence_terms(sid, sentence)
+            overlap = len(query_terms & sentence_terms) / len(query_terms) if query_terms else 0.0
+            score = sim + 0.10 * overlap + 0.03 * preference
             if wants_figure and _NUMBER.search(sentence):
                 score += 0.03
             candidates.append(Candidate(sentence, sid, rank, position, score, vec))

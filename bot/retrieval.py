@@ -4,7 +4,9 @@ reciprocal rank, then a relevance gate that recognises questions the documents d
 
 from __future__ import annotations
 
+import difflib
 import logging
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -24,11 +26,20 @@ RRF_K = 60
 DENSE_CANDIDATES = 20
 LEXICAL_CANDIDATES = 20
 REFRESH_SECONDS = 1.0
+SPELLING_CACHE_SIZE = 10_000  # bounds memory under a flood of made-up words
 _stemmer = Stemmer.Stemmer("english")
 
 
+# "US" the country would be lower-cased to the stop word "us" and vanish; "US$" stays a currency.
+_COUNTRY_US = re.compile(r"\bU\.?S\.?(?![$\w])")
+
+
+def _lexical(texts: list[str]) -> list[str]:
+    return [_COUNTRY_US.sub("USA", text) for text in texts]
+
+
 def tokenize(texts: list[str]) -> list[list[str]]:
-    return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer, return_ids=False, show_progress=False)
+    return bm25s.tokenize(_lexical(texts), stopwords="en", stemmer=_stemmer, return_ids=False, show_progress=False)
 
 
 @dataclass
@@ -58,12 +69,29 @@ class IndexSnapshot:
         self.by_id = {c.chunk_id: c for c in chunks}
         self.bm25 = bm25s.BM25()
         corpus = [f"{c.title}. {c.section}. {c.text}" for c in chunks]
-        self.bm25.index(bm25s.tokenize(corpus, stopwords="en", stemmer=_stemmer, show_progress=False), show_progress=False)
+        self.bm25.index(bm25s.tokenize(_lexical(corpus), stopwords="en", stemmer=_stemmer, show_progress=False),
+                        show_progress=False)
         self.vocabulary = set(self.bm25.vocab_dict)
         self.chunk_terms = {c.chunk_id: set(t) for c, t in zip(chunks, tokenize(corpus))}
         # Filled on first use: answers keep drawing on the same few hundred sentences.
         self._vectors: dict[str, np.ndarray] = {}
         self._terms: dict[str, frozenset[str]] = {}
+        self._spelling: dict[str, str] = {}
+
+    def corrected(self, terms: list[str]) -> list[str]:
+        """Terms with typos ("asurance") replaced by the closest term the documents use."""
+        return [self._correct(t) for t in terms]
+
+    def _correct(self, term: str) -> str:
+        if term in self.vocabulary or len(term) < 4 or term.isdigit():
+            return term
+        fix = self._spelling.get(term)
+        if fix is None:
+            match = difflib.get_close_matches(term, self.vocabulary, n=1, cutoff=0.8)
+            if len(self._spelling) >= SPELLING_CACHE_SIZE:
+                self._spelling.clear()
+            fix = self._spelling[term] = match[0] if match else term
+        return fix
 
     def sentence_vectors(self, sentence_ids: list[str]) -> dict[str, np.ndarray]:
         missing = [sid for sid in sentence_ids if sid not in self._vectors]
@@ -113,6 +141,7 @@ class Retrieval:
     top_dense: float
     snapshot: IndexSnapshot | None
     gate_reason: str = ""
+    terms: list[str] = field(default_factory=list)  # the query's search terms, typos corrected
 
 
 class Retriever:
@@ -148,8 +177,9 @@ class Retriever:
         if snap is None or not snap.chunks:
             return Retrieval(query, [], False, 0.0, snap)
         terms = tokenize([query])[0]
+        search_terms = snap.corrected(terms)
         dense = self._dense(snap, query_vector)
-        lexical = self._lexical(snap, terms)
+        lexical = self._lexical(snap, search_terms)
         fused: dict[str, float] = {}
         for ranking in (sorted(dense, key=dense.get, reverse=True), sorted(lexical, key=lexical.get, reverse=True)):
             for rank, chunk_id in enumerate(ranking):
@@ -159,7 +189,7 @@ class Retriever:
         top_dense = max(dense.values(), default=0.0)
         gate = decide(query, top_dense, self.relevance_threshold, terms, snap.vocabulary,
                       [snap.chunk_terms[rc.chunk.chunk_id] for rc in ranked[:3]], self._generic)
-        return Retrieval(query, ranked, gate.grounded, top_dense, snap, gate.reason)
+        return Retrieval(query, ranked, gate.grounded, top_dense, snap, gate.reason, search_terms)
 
     def _dense(self, snap: IndexSnapshot, query_vector: np.ndarray) -> dict[str, float]:
         n = min(DENSE_CANDIDATES, snap.sentence_count)

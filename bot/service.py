@@ -137,7 +137,7 @@ class Assistant:
         if answer is None:
             # A follow-up is matched against both the combined query and its own words.
             query_vecs = [np.asarray(v) for v in vectors]
-            text, citations = compose_extractive(query, retrieval.ranked, retrieval.snapshot, query_vecs)
+            text, citations = compose_extractive(query, retrieval.terms, retrieval.ranked, retrieval.snapshot, query_vecs)
             if not text:
                 return Answer(DECLINE_TEXT, False, kind="declined", retrieved=retrieved), retrieval
             answer = Answer(text, True, citations)

@@ -6,6 +6,7 @@ import pytest
 
 from bot.answering import DECLINE_TEXT
 from bot.relevance import unknown_terms
+from bot.retrieval import tokenize
 
 
 def test_answer_states_the_fact_with_a_numbered_citation(assistant):
@@ -29,6 +30,18 @@ def test_every_figure_in_an_answer_is_in_its_sources(assistant):
 def test_conflicting_sources_are_given_with_their_era(assistant):
     answer = assistant.ask("what is the card processing fee on trade assurance?")
     assert "2.95%" in answer.text and "2018" in answer.text
+
+
+def test_us_the_country_is_not_us_the_dollar_sign():
+    """ "US rules" must not match every US$ figure: the country and the currency are distinct terms."""
+    question, rules, fee = tokenize(["the US rules", "the U.S. rules", "a fee of US$15"])
+    assert question == rules and "usa" in question
+    assert "usa" not in fee
+
+
+def test_a_question_about_the_us_gets_the_us_fact(assistant):
+    answer = assistant.ask("when did the US trade assurance rules start?")
+    assert "25 July 2019" in answer.text
 
 
 @pytest.mark.parametrize("question", [
