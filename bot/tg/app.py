@@ -6,7 +6,6 @@ import logging
 
 from telegram import BotCommand, Update
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -22,6 +21,7 @@ from bot.tg import admin, questions, staff
 from bot.tg.common import Services
 from bot.tg.eligibility import eligibility_conversation
 from bot.tg.errors import error_handler, install_redaction
+from bot.tg.flood_control import MessageRateLimiter
 from bot.tg.ordering import PerConversationUpdateProcessor
 from bot.tg.persistence import SQLitePersistence
 
@@ -52,7 +52,7 @@ def build_application(settings: Settings, assistant: Assistant) -> Application:
         ApplicationBuilder()
         .token(token)
         .persistence(SQLitePersistence(settings.data_dir / "telegram.sqlite3"))
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(MessageRateLimiter(max_retries=3))
         .concurrent_updates(PerConversationUpdateProcessor(workers=8))
         .post_init(_register_commands)
     )
