@@ -3,8 +3,9 @@
     .venv/bin/python bench/telegram_latency.py [--questions 50]
 
 Runs the real Application against tests/fake_telegram.py over HTTP, one question at a time
-(0.1 s apart, well under Telegram's rate limits), and prints the median and p95 of update-queued → answer-sent, next to the bare service time
-(`Assistant.ask`) for the same questions, so the Telegram overhead is visible.
+(0.1 s apart, well under Telegram's rate limits), and prints the median and p95 of
+update-queued → answer-sent, next to the bare service time (`Assistant.ask`) for the same
+questions, so the Telegram overhead is visible.
 """
 
 from __future__ import annotations
@@ -53,9 +54,8 @@ async def main(n: int) -> None:
                 call = await tg.wait_for_async(lambda c: c["method"] == "sendMessage" and not c["failed"], since=mark, timeout=30)
                 if i >= 3:
                     latencies.append((call["time"] - queued) * 1000)
-                # Paced like a busy chat, not a flood: back to back, the bot's two requests per
-                # question (typing, answer) would hit AIORateLimiter's 30 requests a second and
-                # this would time the limiter instead of the bot.
+                # Paced like a busy chat, not a flood: back to back, answers would come faster
+                # than Telegram's 30 messages a second and this would time the rate limiter.
                 await asyncio.sleep(PAUSE_SECONDS)
         finally:
             await app.updater.stop()

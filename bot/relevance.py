@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 GREY_ZONE_WIDTH = 0.16
 MIN_COVERAGE = 0.4
+TYPO_SIMILARITY = 0.8  # difflib ratio above which a word counts as a typo of a known term
 # Words that say how something is asked, not what it is about (stemmed by the tokenizer).
 QUESTION_WORDS = (
     "much many long my me you your him her he she am max min available don doesn isn get got want "
@@ -30,6 +31,12 @@ class GateDecision:
     reason: str
 
 
+def closest_term(term: str, vocabulary: set[str]) -> str | None:
+    """The documents' term a typo most likely meant ("asur" -> "assur"), if one is close enough."""
+    match = difflib.get_close_matches(term, vocabulary, n=1, cutoff=TYPO_SIMILARITY)
+    return match[0] if match else None
+
+
 def unknown_terms(terms: list[str], vocabulary: set[str]) -> list[str]:
     """Topic words the documents never use, allowing for typos and inflections."""
     unknown = []
@@ -38,7 +45,7 @@ def unknown_terms(terms: list[str], vocabulary: set[str]) -> list[str]:
             continue
         if len(term) >= 6 and any(v.startswith(term[:6]) for v in vocabulary):
             continue
-        if difflib.get_close_matches(term, vocabulary, n=1, cutoff=0.8):
+        if closest_term(term, vocabulary):
             continue
         unknown.append(term)
     return unknown

@@ -4,7 +4,6 @@ reciprocal rank, then a relevance gate that recognises questions the documents d
 
 from __future__ import annotations
 
-import difflib
 import logging
 import re
 import threading
@@ -15,7 +14,7 @@ import bm25s
 import numpy as np
 import Stemmer
 
-from bot.relevance import QUESTION_WORDS, decide
+from bot.relevance import QUESTION_WORDS, closest_term, decide
 from bot.store import ActiveIndex, KnowledgeStore, iter_records
 
 log = logging.getLogger(__name__)
@@ -87,10 +86,9 @@ class IndexSnapshot:
             return term
         fix = self._spelling.get(term)
         if fix is None:
-            match = difflib.get_close_matches(term, self.vocabulary, n=1, cutoff=0.8)
             if len(self._spelling) >= SPELLING_CACHE_SIZE:
                 self._spelling.clear()
-            fix = self._spelling[term] = match[0] if match else term
+            fix = self._spelling[term] = closest_term(term, self.vocabulary) or term
         return fix
 
     def sentence_vectors(self, sentence_ids: list[str]) -> dict[str, np.ndarray]:
