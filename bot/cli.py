@@ -133,8 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     ingest.set_defaults(func=cmd_ingest)
 
-    evaluate = sub.add_parser("eval", help="measure retrieval and answers on the question set")
-    evaluate.add_argument("--questions", default="tests/eval/questions.yaml")
+    evaluate = sub.add_parser("eval", help="measure answers on the tuning set and the held-out set, separately")
+    evaluate.add_argument("--questions", action="append", metavar="FILE",
+                          help="a question set (repeatable); default: tests/eval/questions.yaml and tests/eval/heldout.yaml")
     evaluate.add_argument("--verbose", action="store_true", help="print every question")
     evaluate.set_defaults(func=cmd_eval)
 
