@@ -153,8 +153,8 @@ def format_result(result: EvalResult, title: str = "") -> str:
         if key in m:
             lines.append(f"  {label:<26}{m[key]:.1%}{target(key)}")
     if "mrr" in m:
-        lines.append(f"  {"mean reciprocal rank":<26}{m['mrr']:.3f}")
-    lines.append(f"  {"in-scope declined":<26}{m['false_declines']:.1%}   (target <= {MAX_FALSE_DECLINES:.0%})")
+        lines.append(f"  {'mean reciprocal rank':<26}{m['mrr']:.3f}")
+    lines.append(f"  {'in-scope declined':<26}{m['false_declines']:.1%}   (target <= {MAX_FALSE_DECLINES:.0%})")
     if result.misses:
         lines.append(f"Misses ({len(result.misses)}):")
         lines += [f"  {miss}" for miss in result.misses]
