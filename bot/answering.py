@@ -20,11 +20,36 @@ log = logging.getLogger(__name__)
 
 ANSWER_CHUNKS = 3  # sentences are drawn from the best few chunks only
 MAX_SENTENCES = 3
-SCORE_MARGIN = 0.05
-SAME_CHUNK_MARGIN = 0.25
+OTHER_CHUNK_MARGIN = 0.03  # another section contributes only a sentence nearly as good as the best
+SAME_CHUNK_MARGIN = 0.20
+DUPLICATE_SIMILARITY = 0.86  # two sentences this close state the same fact
 _QUANTITY_WORDS = re.compile(r"\b(how (much|many|long|fast|big)|fee|fees|cost|costs|charge|rate|percent|limit|cap|maximum|minimum|days?|when|what year)\b", re.I)
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")
 _CITATION = re.compile(r"\[(\d{1,2})\]")
+# What a sentence that answers each kind of question looks like.
+INTENT_CUES = {
+    "exclusion": re.compile(r"\bnot\b|n't\b|\bexclu|\boutside\b|\bexcept|\bvoids?\b|\bnever\b|\bno longer\b", re.I),
+    "cost": re.compile(r"%|US\$|\$\s?\d|\bRMB\b|\bCNY\b|\bfees?\b|\bfree\b|\bcosts?\b|\bcharge", re.I),
+    "time": re.compile(r"\d+\s*(?:calendar |working |business )?(?:days?|hours?|weeks?|months?|years?)\b|\b(19|20)\d\d\b|"
+                       r"\bday \d|\bimmediately\b|\bsame day\b", re.I),
+    "procedure": re.compile(r"\bclick|\bgo(es)? to\b|\bopen(s)? the\b|\"[^\"]+\"|\bselect|\bupload|\bsubmit|\bthen\b|\bfirst\b", re.I),
+    "who": re.compile(r"\b(supplier|alibaba|buyer|bank|seller)s?\b.{0,40}\b(pays?|refunds?|decides?|runs?|provides?)", re.I),
+}
+INTENT_BONUS = {"exclusion": 0.12, "cost": 0.08, "time": 0.08, "procedure": 0.06, "who": 0.05}
+_POINTER = re.compile(r"[\"“][^\"”]{5,120}\?[\"”]")
+_BUYER_WORDS = re.compile(r"\bbuyers?\b|\byou\b|\byour\b", re.I)
+_SELLER_WORDS = re.compile(r"\bsellers?\b|\bsuppliers?\b", re.I)
+
+def decline_text(subject: str | None = None, suggestions: list[str] | None = None) -> str:
+    """The decline: names the subject our documents do not cover, and the nearest topics they do."""
+    text = DECLINE_TEXT
+    if subject:
+        text = (f"I can't answer that from my documents: they don't cover {subject}, so I won't guess. "
+                + DECLINE_TEXT.split(" so I won't guess. ", 1)[1])
+    if suggestions:
+        text += " Closest topics I do cover: " + "; ".join(suggestions[:3]) + "."
+    return text
+
 
 DECLINE_TEXT = (
     "I can't answer that from my documents, so I won't guess. I can help with Alibaba.com Trade "
@@ -78,10 +103,14 @@ class Candidate:
 
 
 def compose_extractive(question: str, terms: list[str], ranked: list[RankedChunk], snapshot,
-                       query_vecs: list[np.ndarray]) -> tuple[str, list[Citation]]:
-    """Quote the best-matching sentences of the top chunks, each group followed by its citation.
+                       query_vecs: list[np.ndarray], intents: set[str] | frozenset[str] = frozenset(),
+                       audience: str | None = None) -> tuple[str, list[Citation]]:
+    """Quote the sentences that answer the question as asked, each group followed by its citation.
 
-    ``terms`` are the question's search terms as retrieval used them (typos corrected)."""
+    The sentence that answers the question's intent leads (an exclusion question gets the
+    exclusions, a cost question the fee); then at most the detail from the same section that
+    completes it. Another section contributes only a sentence nearly as good as the best, and
+    never a fact already stated. ``terms`` are the question's search terms (typos corrected)."""
     vectors = snapshot.sentence_vectors([sid for rc in ranked[:ANSWER_CHUNKS] for sid in rc.chunk.sentence_ids])
     query_terms = set(terms)
     wants_figure = bool(_QUANTITY_WORDS.search(question))
@@ -96,25 +125,30 @@ def compose_extractive(question: str, terms: list[str], ranked: list[RankedChunk
             sim = float(np.mean([vec @ q for q in query_vecs]))
             sentence_terms = snapshot.sentence_terms(sid, sentence)
             overlap = len(query_terms & sentence_terms) / len(query_terms) if query_terms else 0.0
-            score = sim + 0.10 * overlap + 0.03 * preference
+            score = sim + 0.10 * overlap + 0.03 * preference + 0.08 * rc.question_match
+            score += _intent_bonus(sentence, intents, audience)
             if wants_figure and _NUMBER.search(sentence):
                 score += 0.03
+            if _POINTER.search(sentence):
+                score -= 0.10  # "see 'What is Easy Return?'" points elsewhere; it states no fact
+            if position == 0 and rc.chunk.questions:
+                score += 0.03  # a section titled by a question opens with its direct answer
             candidates.append(Candidate(sentence, sid, rank, position, score, vec))
     if not candidates:
         return "", []
     candidates.sort(key=lambda c: c.score, reverse=True)
     best = candidates[0]
     chosen = [best]
-    # The best sentence's own chunk usually holds the detail that completes it; other chunks
-    # only contribute a sentence that matches almost as well as the best one.
+    limit = MAX_SENTENCES + (1 if "comparison" in intents else 0)
     for cand in candidates[1:]:
-        if len(chosen) == MAX_SENTENCES:
+        if len(chosen) == limit:
             break
-        margin = SAME_CHUNK_MARGIN if cand.chunk_rank == best.chunk_rank else SCORE_MARGIN
-        keep = cand.score >= best.score - margin
-        if keep and all(float(cand.vector @ c.vector) < 0.92 for c in chosen):
+        margin = SAME_CHUNK_MARGIN if cand.chunk_rank == best.chunk_rank else OTHER_CHUNK_MARGIN
+        if "comparison" in intents:
+            margin = SAME_CHUNK_MARGIN  # a comparison needs both sides
+        if cand.score >= best.score - margin and not any(_same_fact(cand, c) for c in chosen):
             chosen.append(cand)
-    chosen.sort(key=lambda c: (c.chunk_rank, c.position))
+    chosen.sort(key=lambda c: (c.chunk_rank != best.chunk_rank, c.chunk_rank, c.position))
 
     citations: dict[int, Citation] = {}
     parts: list[str] = []
@@ -125,6 +159,28 @@ def compose_extractive(question: str, terms: list[str], ranked: list[RankedChunk
         last_of_group = i + 1 == len(chosen) or chosen[i + 1].chunk_rank != cand.chunk_rank
         parts.append(cand.sentence + (f" [{citations[cand.chunk_rank].number}]" if last_of_group else ""))
     return " ".join(parts), list(citations.values())
+
+
+def _intent_bonus(sentence: str, intents, audience: str | None) -> float:
+    bonus = sum(INTENT_BONUS[i] for i in intents if i in INTENT_CUES and INTENT_CUES[i].search(sentence))
+    if audience and "cost" in intents:
+        # "What does Alibaba charge me, the buyer?" must not be answered with the sellers' fees.
+        mine, theirs = (_BUYER_WORDS, _SELLER_WORDS) if audience == "buyer" else (_SELLER_WORDS, _BUYER_WORDS)
+        if mine.search(sentence):
+            bonus += 0.06
+        elif theirs.search(sentence):
+            bonus -= 0.06
+    return bonus
+
+
+def _same_fact(a: Candidate, b: Candidate) -> bool:
+    """Two sentences state the same fact: nearly the same meaning, or the same figures about the
+    same thing (one document restating another)."""
+    similarity = float(a.vector @ b.vector)
+    if similarity >= DUPLICATE_SIMILARITY:
+        return True
+    numbers_a, numbers_b = numbers_in(a.sentence), numbers_in(b.sentence)
+    return bool(numbers_a) and numbers_a <= numbers_b and similarity >= 0.7
 
 
 def citation_for(number: int, rc: RankedChunk) -> Citation:

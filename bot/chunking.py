@@ -17,13 +17,15 @@ from bot.documents import URL_PATTERN, SourceDocument
 
 CHUNK_SIZE = 1000
 # Part of every chunk id: changing how sentences are embedded re-embeds everything once.
-EMBEDDING_SCHEME = "all-MiniLM-L6-v2/section-prefixed-sentences/v1"
+EMBEDDING_SCHEME = "all-MiniLM-L6-v2/section-prefixed-sentences+section-questions/v2"
 _HEADERS = [("#", "h1"), ("##", "h2"), ("###", "h3")]
 _header_splitter = MarkdownHeaderTextSplitter(headers_to_split_on=_HEADERS, strip_headers=True)
 _size_splitter = RecursiveCharacterTextSplitter(
     chunk_size=CHUNK_SIZE, chunk_overlap=0, separators=["\n\n", "\n", ". ", " ", ""], keep_separator="end"
 )
 _SOURCES_LINE = re.compile(r"^\s*(?:[-*]\s*)?sources?\s*:\s*(.*)$", re.IGNORECASE)
+# "Also asked: phrasing | phrasing": other ways users ask the question a section answers.
+_ALSO_ASKED_LINE = re.compile(r"^\s*also asked\s*:\s*(.*)$", re.IGNORECASE)
 # Abbreviations after which a full stop does not end a sentence.
 _ABBREVIATIONS = ("U.S.", "e.g.", "i.e.", "etc.", "Inc.", "Ltd.", "Co.", "No.", "vs.", "approx.", "St.", "Mr.", "Ms.", "Dr.")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”)\]]*\s+(?=[\"'“(\[]?[A-Z0-9])")
@@ -39,10 +41,14 @@ class Chunk:
     source: str  # the section's own source URLs if it lists them, else the document's
     text: str
     sentences: tuple[str, ...]
+    # The questions the section answers: its heading when phrased as a question, then the
+    # "Also asked" phrasings. They are matched against users' questions, never quoted.
+    questions: tuple[str, ...] = ()
 
     def embedding_texts(self) -> list[str]:
-        """What is embedded for each sentence: the section heading gives a short sentence its topic."""
-        return [f"{self.section}: {sentence}" for sentence in self.sentences]
+        """What is embedded for each sentence (the section heading gives a short sentence its
+        topic), then each question as asked."""
+        return [f"{self.section}: {sentence}" for sentence in self.sentences] + list(self.questions)
 
     def metadata(self) -> dict[str, str]:
         return {
@@ -61,16 +67,19 @@ def split_document(doc: SourceDocument) -> list[Chunk]:
         headers = section_doc.metadata
         section = " > ".join(headers[k] for k in ("h2", "h3") if k in headers) or headers.get("h1", "") or doc.title
         body, section_sources = _strip_sources_lines(section_doc.page_content)
+        body, also_asked = _strip_also_asked_lines(body)
         source = " ; ".join(section_sources or doc.sources[:3])
+        heading = section.rsplit(" > ", 1)[-1]
+        questions = tuple(dict.fromkeys(([heading] if heading.endswith("?") else []) + also_asked))
         for piece in _size_splitter.split_text(body):
             sentences = tuple(split_sentences(piece))
             if not sentences:
                 continue
             text = " ".join(sentences)
             digest = hashlib.sha256(
-                "\x1f".join((EMBEDDING_SCHEME, doc.doc_id, doc.title, section, doc.as_of, source, text)).encode()
+                "\x1f".join((EMBEDDING_SCHEME, doc.doc_id, doc.title, section, doc.as_of, source, text, *questions)).encode()
             ).hexdigest()[:32]
-            chunks.append(Chunk(digest, doc.doc_id, doc.title, section, doc.as_of, source, text, sentences))
+            chunks.append(Chunk(digest, doc.doc_id, doc.title, section, doc.as_of, source, text, sentences, questions))
     return _dedupe(chunks)
 
 
@@ -108,6 +117,17 @@ def _strip_sources_lines(text: str) -> tuple[str, list[str]]:
         else:
             kept.append(line)
     return "\n".join(kept), list(dict.fromkeys(urls))
+
+
+def _strip_also_asked_lines(text: str) -> tuple[str, list[str]]:
+    kept, phrasings = [], []
+    for line in text.splitlines():
+        match = _ALSO_ASKED_LINE.match(line)
+        if match:
+            phrasings.extend(p.strip() for p in match.group(1).split("|") if p.strip())
+        else:
+            kept.append(line)
+    return "\n".join(kept), phrasings
 
 
 def _dedupe(chunks: list[Chunk]) -> list[Chunk]:

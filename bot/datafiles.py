@@ -1,4 +1,4 @@
-"""Data files that sit beside the documents: the figures table and the eligibility rules.
+"""Data files that sit beside the documents: the figures table, the eligibility rules and the glossary.
 
 They are validated at ingest like documents, and their validated text is stored with the
 active index version, so a broken edit never replaces the version in force.
@@ -12,9 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.glossary import GLOSSARY_FILE, GlossaryError, parse_glossary
+
 FIGURES_FILE = "figures.csv"
 RULES_FILE = "eligibility.toml"
-DATA_FILES_ALLOWED = {FIGURES_FILE, RULES_FILE}
+DATA_FILES_ALLOWED = {FIGURES_FILE, RULES_FILE, GLOSSARY_FILE}
 FIGURE_COLUMNS = ["topic", "year", "metric", "value", "unit", "source", "note"]
 
 
@@ -66,9 +68,17 @@ def _validate_rules(text: str, name: str, known_documents: set[str] | None) -> N
         raise DataFileError(f"{name}: {exc}") from exc
 
 
+def _validate_glossary(text: str, name: str, known_documents: set[str] | None) -> None:
+    try:
+        parse_glossary(text)
+    except GlossaryError as exc:
+        raise DataFileError(f"{name}: {exc}") from exc
+
+
 VALIDATORS: dict[str, Callable[[str, str, set[str] | None], None]] = {
     FIGURES_FILE: _validate_figures,
     RULES_FILE: _validate_rules,
+    GLOSSARY_FILE: _validate_glossary,
 }
 
 

@@ -165,9 +165,13 @@ def _chunk_ids(store: KnowledgeStore, active: ActiveIndex) -> set[str]:
 
 
 def _sentence_records(chunk: Chunk) -> tuple[list[str], list[str], list[dict]]:
+    """Records of a chunk in the order of `Chunk.embedding_texts`: its sentences ("<chunk>-000"),
+    then the questions its section answers ("<chunk>-q00", kind "question")."""
     ids = [f"{chunk.chunk_id}-{position:03d}" for position in range(len(chunk.sentences))]
-    metas = [{**chunk.metadata(), "position": position} for position in range(len(chunk.sentences))]
-    return ids, list(chunk.sentences), metas
+    metas = [{**chunk.metadata(), "position": position, "kind": "sentence"} for position in range(len(chunk.sentences))]
+    ids += [f"{chunk.chunk_id}-q{i:02d}" for i in range(len(chunk.questions))]
+    metas += [{**chunk.metadata(), "position": i, "kind": "question"} for i in range(len(chunk.questions))]
+    return ids, list(chunk.sentences) + list(chunk.questions), metas
 
 
 def _build_version(store, active, new_chunks, kept, manifest, data_files, embedder_factory, progress):

@@ -51,6 +51,7 @@ class IndexedChunk:
     source: str
     sentence_ids: list[str] = field(default_factory=list)
     sentences: list[str] = field(default_factory=list)
+    questions: list[str] = field(default_factory=list)  # what the section answers, as users ask it
 
     @property
     def text(self) -> str:
@@ -64,14 +65,21 @@ class IndexSnapshot:
         self.active = active
         self.collection = collection
         self.chunks = chunks
-        self.sentence_count = sum(len(c.sentences) for c in chunks)
+        self.sentence_count = sum(len(c.sentences) + len(c.questions) for c in chunks)
         self.by_id = {c.chunk_id: c for c in chunks}
         self.bm25 = bm25s.BM25()
-        corpus = [f"{c.title}. {c.section}. {c.text}" for c in chunks]
+        corpus = [f"{c.title}. {c.section}. {' '.join(c.questions)} {c.text}" for c in chunks]
+        # Every word the documents use, as written (lower case): what spelling and the gate know.
+        self.words = {w.lower() for text in corpus for w in re.findall(r"[A-Za-z][A-Za-z'\-]*[A-Za-z]|[A-Za-z]", text)}
+        self.words |= {part for w in list(self.words) for part in re.split(r"[-']", w) if part}
         self.bm25.index(bm25s.tokenize(_lexical(corpus), stopwords="en", stemmer=_stemmer, show_progress=False),
                         show_progress=False)
         self.vocabulary = set(self.bm25.vocab_dict)
         self.chunk_terms = {c.chunk_id: set(t) for c, t in zip(chunks, tokenize(corpus))}
+        self.document_frequency: dict[str, int] = {}
+        for terms in self.chunk_terms.values():
+            for term in terms:
+                self.document_frequency[term] = self.document_frequency.get(term, 0) + 1
         # Filled on first use: answers keep drawing on the same few hundred sentences.
         self._vectors: dict[str, np.ndarray] = {}
         self._terms: dict[str, frozenset[str]] = {}
@@ -118,8 +126,11 @@ class IndexSnapshot:
                 chunk = chunks[meta["chunk_id"]] = IndexedChunk(
                     meta["chunk_id"], meta["doc_id"], meta["title"], meta["section"], meta["as_of"], meta["source"]
                 )
-            chunk.sentence_ids.append(sid)
-            chunk.sentences.append(text)
+            if meta.get("kind") == "question":
+                chunk.questions.append(text)
+            else:
+                chunk.sentence_ids.append(sid)
+                chunk.sentences.append(text)
         return cls(active, collection, list(chunks.values()))
 
 
@@ -127,8 +138,9 @@ class IndexSnapshot:
 class RankedChunk:
     chunk: IndexedChunk
     fused: float
-    dense: float  # best cosine similarity of one of its sentences to the question
+    dense: float  # best cosine similarity of one of its sentences or questions to the question
     lexical: float
+    question_match: float = 0.0  # best similarity of one of the questions its section answers
 
 
 @dataclass
@@ -170,36 +182,43 @@ class Retriever:
                 self._snapshot.active = active  # same chunks, new manifest or data files
             return self._snapshot
 
-    def search(self, query: str, query_vector: np.ndarray, k: int = 5) -> Retrieval:
+    def search(self, query: str, query_vector: np.ndarray, k: int = 5, search_text: str | None = None) -> Retrieval:
+        """Rank chunks for `query` (what is gated); `search_text` (the query with glossary
+        synonyms) is what the lexical search reads, when given."""
         snap = self.snapshot()
         if snap is None or not snap.chunks:
             return Retrieval(query, [], False, 0.0, snap)
         terms = tokenize([query])[0]
-        search_terms = snap.corrected(terms)
-        dense = self._dense(snap, query_vector)
+        search_terms = snap.corrected(tokenize([search_text])[0] if search_text else terms)
+        dense, questions = self._dense(snap, query_vector)
         lexical = self._lexical(snap, search_terms)
         fused: dict[str, float] = {}
         for ranking in (sorted(dense, key=dense.get, reverse=True), sorted(lexical, key=lexical.get, reverse=True)):
             for rank, chunk_id in enumerate(ranking):
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
         order = sorted(fused, key=fused.get, reverse=True)[:k]
-        ranked = [RankedChunk(snap.by_id[c], fused[c], dense.get(c, 0.0), lexical.get(c, 0.0)) for c in order]
+        ranked = [RankedChunk(snap.by_id[c], fused[c], dense.get(c, 0.0), lexical.get(c, 0.0), questions.get(c, 0.0))
+                  for c in order]
         top_dense = max(dense.values(), default=0.0)
         gate = decide(query, top_dense, self.relevance_threshold, terms, snap.vocabulary,
                       [snap.chunk_terms[rc.chunk.chunk_id] for rc in ranked[:3]], self._generic)
         return Retrieval(query, ranked, gate.grounded, top_dense, snap, gate.reason, search_terms)
 
-    def _dense(self, snap: IndexSnapshot, query_vector: np.ndarray) -> dict[str, float]:
+    def _dense(self, snap: IndexSnapshot, query_vector: np.ndarray) -> tuple[dict[str, float], dict[str, float]]:
+        """Best similarity per chunk over its sentences and questions, and over its questions only."""
         n = min(DENSE_CANDIDATES, snap.sentence_count)
-        # Sentence ids are "<chunk id>-<position>", so no metadata needs fetching here.
+        # Ids are "<chunk id>-<position>" or "<chunk id>-q<n>", so no metadata needs fetching here.
         result = snap.collection.query(query_embeddings=[query_vector], n_results=n, include=["distances"])
         best: dict[str, float] = {}
-        for sentence_id, distance in zip(result["ids"][0], result["distances"][0]):
-            chunk_id = sentence_id.rsplit("-", 1)[0]
+        questions: dict[str, float] = {}
+        for record_id, distance in zip(result["ids"][0], result["distances"][0]):
+            chunk_id, position = record_id.rsplit("-", 1)
             sim = 1.0 - float(distance)
             if sim > best.get(chunk_id, -1.0):
                 best[chunk_id] = sim
-        return best
+            if position.startswith("q") and sim > questions.get(chunk_id, -1.0):
+                questions[chunk_id] = sim
+        return best, questions
 
     def _lexical(self, snap: IndexSnapshot, terms: list[str]) -> dict[str, float]:
         if not terms:

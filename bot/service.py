@@ -13,9 +13,13 @@ import time
 
 import numpy as np
 
-from bot.answering import DECLINE_TEXT, Answer, compose_extractive, compose_with_chat_model
+from bot.answering import Answer, Citation, compose_extractive, compose_with_chat_model, decline_text
 from bot.conversation import retrieval_query
 from bot.embeddings import LocalEmbeddings
+from bot.grounding import GroundingCache, missing_key_terms
+from bot.language import ENGLISH, notice_for
+from bot.subjects import subject_phrase
+from bot.understanding import Query, search_text_for, understand
 from bot.ingest import IngestReport, run_ingest
 from bot.records import Records
 from bot.retrieval import Retrieval, Retriever
@@ -23,6 +27,8 @@ from bot.settings import Settings
 from bot.store import KnowledgeStore
 
 log = logging.getLogger(__name__)
+# "What is X?" is answered from the glossary unless a document section asks that very question.
+DOCUMENT_ANSWERS_DEFINITION = 0.80
 
 EMPTY_TEXT = (
     "Please type a question in words, for example: \"How long do I have to open a Trade Assurance "
@@ -50,6 +56,7 @@ class Assistant:
         self.chat_model = chat_model if chat_model is not None else _configured_chat_model(settings)
         self._ingest_lock = threading.RLock()  # an upload holds it across file move and ingest
         self._checker = None  # (rules text, checker) of the rules in force
+        self._grounding = GroundingCache(lambda texts: self.embedder.embed_queries(texts))
 
     def close(self) -> None:
         self.records.close()
@@ -121,31 +128,81 @@ class Assistant:
         return answer
 
     def _answer(self, question: str, history: list[str]) -> tuple[Answer, Retrieval]:
-        query = retrieval_query(question, history)
-        follow_up = query != question
-        vectors = self.embedder.embed_queries([query, question] if follow_up else [query])
-        retrieval = self.retriever.search(query, vectors[0], k=self.settings.retrieval_k)
+        snap = self.retriever.snapshot()
+        if snap is None or not snap.chunks:
+            return Answer(decline_text(), False, kind="declined"), Retrieval(question, [], False, 0.0, snap)
+        grounding = self._grounding.get(snap)
+        query = understand(question, grounding.glossary, grounding.speller, grounding.known_words)
+        nothing = Retrieval(question, [], False, 0.0, snap)
+        if query.language != ENGLISH:
+            return Answer(notice_for(query.language), False, kind="language"), nothing
+
+        subjects = grounding.subjects.uncovered_subjects(query.text, query.focus)
+        if subjects:
+            subject = subject_phrase(subjects, query.focus)
+            return Answer(decline_text(subject), False, kind="declined"), nothing
+        search = retrieval_query(query.text, history)
+        follow_up = search != query.text
+        vectors = self.embedder.embed_queries([search, query.text] if follow_up else [search])
+        search_text = search_text_for(search, grounding.glossary, query.intents)
+        retrieval = self.retriever.search(search, vectors[0], k=self.settings.retrieval_k, search_text=search_text)
         retrieved = [rc.chunk.doc_id for rc in retrieval.ranked]
+        if query.definition and not (retrieval.ranked and retrieval.ranked[0].question_match >= DOCUMENT_ANSWERS_DEFINITION):
+            return _glossary_answer(query), retrieval
+        suggestions = _nearest_topics(retrieval)
         if not retrieval.grounded:
-            return Answer(DECLINE_TEXT, False, kind="declined", retrieved=retrieved), retrieval
+            return Answer(decline_text(suggestions=suggestions), False, kind="declined", retrieved=retrieved), retrieval
+        missing = missing_key_terms(retrieval, query.text, query.focus, grounding.speller.is_english,
+                                    grounding.glossary_names)
+        if missing:
+            subject = subject_phrase(_surface_words(missing, query.text), query.focus) or ", ".join(missing)
+            return Answer(decline_text(f"{subject} in connection with that question", suggestions), False,
+                          kind="declined", retrieved=retrieved), retrieval
+        retrieved = [rc.chunk.doc_id for rc in retrieval.ranked]
 
         answer = None
         if self.chat_model is not None:
-            composed = compose_with_chat_model(self.chat_model, question, history if follow_up else [], retrieval.ranked)
+            composed = compose_with_chat_model(self.chat_model, query.text, history if follow_up else [], retrieval.ranked)
             if composed:
                 answer = Answer(composed[0], True, composed[1], composer="chat_model")
         if answer is None:
             # A follow-up is matched against both the combined query and its own words.
             query_vecs = [np.asarray(v) for v in vectors]
-            text, citations = compose_extractive(query, retrieval.terms, retrieval.ranked, retrieval.snapshot, query_vecs)
+            text, citations = compose_extractive(search, retrieval.terms, retrieval.ranked, retrieval.snapshot, query_vecs,
+                                                 query.intents, query.audience)
             if not text:
-                return Answer(DECLINE_TEXT, False, kind="declined", retrieved=retrieved), retrieval
+                return Answer(decline_text(suggestions=suggestions), False, kind="declined", retrieved=retrieved), retrieval
             answer = Answer(text, True, citations)
         answer.retrieved = retrieved
         return answer, retrieval
 
     def feedback(self, question_id: int, user_id: str, value: int) -> bool:
         return self.records.record_feedback(question_id, user_id, value)
+
+
+def _glossary_answer(query: Query) -> Answer:
+    entry = query.definition
+    also = f" Also called: {', '.join(entry.synonyms)}." if entry.synonyms else ""
+    citation = Citation(1, "Glossary", entry.term, entry.source, "", 1.0, "glossary")
+    return Answer(f"{entry.term}: {entry.definition}{also} [1]", True, [citation], retrieved=["glossary"])
+
+
+def _nearest_topics(retrieval: Retrieval) -> list[str]:
+    """The sections closest to a declined question, as the questions they answer."""
+    topics = []
+    for rc in retrieval.ranked[:3]:
+        topic = rc.chunk.questions[0] if rc.chunk.questions else rc.chunk.section
+        if topic not in topics:
+            topics.append(topic)
+    return topics
+
+
+def _surface_words(stems: list[str], text: str) -> list[str]:
+    """The words of `text` whose stems are `stems`, as written."""
+    from bot.retrieval import _stemmer
+    from bot.subjects import content_words
+
+    return [w for w in content_words(text) if _stemmer.stemWord(w) in stems]
 
 
 def _configured_chat_model(settings: Settings):

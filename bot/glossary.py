@@ -1,0 +1,122 @@
+"""The glossary (knowledge/glossary.yaml): domain terms, the everyday words users type for them,
+and a short definition with its source.
+
+Search uses it to read "wire", "bank transfer" and "TT" as T/T; users can ask "what is T/T?".
+Admins edit it like the documents; it is validated at ingest, and a broken edit is refused.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import yaml
+
+GLOSSARY_FILE = "glossary.yaml"
+MAX_ENTRIES = 500
+_URL = re.compile(r"^https?://\S+$")
+
+
+class GlossaryError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class GlossaryEntry:
+    term: str
+    synonyms: tuple[str, ...]
+    definition: str
+    source: str
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.term, *self.synonyms)
+
+
+def _phrase_pattern(phrase: str) -> re.Pattern:
+    # Whole words only, and free about spaces/hyphens/slashes inside a phrase ("T/T" = "T T").
+    words = [re.escape(w) for w in re.split(r"[\s/\-]+", phrase.strip()) if w]
+    return re.compile(r"(?<![\w$])" + r"[\s/\-]*".join(words) + r"(?![\w])", re.IGNORECASE)
+
+
+class Glossary:
+    def __init__(self, entries: list[GlossaryEntry]):
+        self.entries = entries
+        # Longest phrases first, so "bank transfer" wins over "bank".
+        self._patterns = sorted(
+            ((name, _phrase_pattern(name), entry) for entry in entries for name in entry.names),
+            key=lambda item: -len(item[0]),
+        )
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def mentions(self, text: str) -> list[tuple[str, GlossaryEntry]]:
+        """(the words as written, entry) for each glossary term or synonym in `text`."""
+        found, taken = [], []
+        for _name, pattern, entry in self._patterns:
+            for match in pattern.finditer(text):
+                span = match.span()
+                if any(a < span[1] and span[0] < b for a, b in taken):
+                    continue
+                taken.append(span)
+                found.append((match.group(0), entry))
+        return found
+
+    def expand(self, text: str) -> str:
+        """`text` plus the canonical term and synonyms of every entry it mentions, for search."""
+        extra: list[str] = []
+        for written, entry in self.mentions(text):
+            extra += [n for n in entry.names if n.lower() != written.lower()]
+        return f"{text} {' '.join(dict.fromkeys(extra))}".strip() if extra else text
+
+    def find(self, phrase: str) -> GlossaryEntry | None:
+        """The entry whose term or synonym is exactly `phrase` (as a whole), if any."""
+        phrase = phrase.strip(" ?!.\"'").strip()
+        for _name, pattern, entry in self._patterns:
+            match = pattern.fullmatch(phrase)
+            if match:
+                return entry
+        return None
+
+    def words(self) -> set[str]:
+        """Every word of every term and synonym, lower-cased: known vocabulary for the gate."""
+        return {w.lower() for e in self.entries for n in e.names for w in re.findall(r"[^\W_]+", n)}
+
+
+def parse_glossary(text: str) -> Glossary:
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise GlossaryError(f"is not valid YAML ({exc})") from None
+    if not isinstance(raw, list) or not raw:
+        raise GlossaryError("must be a non-empty YAML list of entries (term, synonyms, definition, source)")
+    if len(raw) > MAX_ENTRIES:
+        raise GlossaryError(f"has {len(raw)} entries, over the limit of {MAX_ENTRIES}")
+    entries, seen = [], {}
+    for number, item in enumerate(raw, start=1):
+        where = f"entry {number}"
+        if not isinstance(item, dict):
+            raise GlossaryError(f"{where} must be a mapping with term, synonyms, definition and source")
+        unknown = set(item) - {"term", "synonyms", "definition", "source"}
+        if unknown:
+            raise GlossaryError(f"{where} has unknown field(s): {', '.join(sorted(map(str, unknown)))}")
+        term, definition, source = item.get("term"), item.get("definition"), item.get("source")
+        synonyms = item.get("synonyms") or []
+        if not isinstance(term, str) or not term.strip():
+            raise GlossaryError(f"{where} needs a term")
+        where = f"entry {number} ({term.strip()})"
+        if not isinstance(definition, str) or len(definition.split()) < 4:
+            raise GlossaryError(f"{where} needs a definition of at least a few words")
+        if not isinstance(source, str) or not _URL.match(source.strip()):
+            raise GlossaryError(f"{where} needs a source URL")
+        if not isinstance(synonyms, list) or not all(isinstance(s, str) and s.strip() for s in synonyms):
+            raise GlossaryError(f"{where}: synonyms must be a list of words or phrases")
+        entry = GlossaryEntry(term.strip(), tuple(s.strip() for s in synonyms), " ".join(definition.split()), source.strip())
+        for name in entry.names:
+            key = name.lower()
+            if key in seen and seen[key] != entry.term:
+                raise GlossaryError(f"{where}: '{name}' is already used by '{seen[key]}'")
+            seen[key] = entry.term
+        entries.append(entry)
+    return Glossary(entries)

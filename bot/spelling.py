@@ -1,0 +1,98 @@
+"""Spelling correction of users' words, before the relevance gate and before search.
+
+People type on phones: "wat hapens if suplier dosnt ship on tme, do i get mony bak?". Each word
+that is neither an English word nor a word of our documents is replaced by the closest one
+(SymSpell, with the English frequency list that ships in `symspellpy`), preferring the
+documents' own words. Words that stay unknown are kept as typed: they may be names (Shopify,
+Temu) that the gate must see.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+
+from symspellpy import SymSpell, Verbosity
+
+ENGLISH_WORDS = 40_000  # the most frequent English words are enough to recognise a typo
+DOMAIN_COUNT = 10**9  # documents' words outrank ordinary English when a typo is equally close
+# Chat spellings that are not typos of one word, so edit distance cannot fix them.
+CHAT_WORDS = {
+    "dosnt": "doesn't", "doesnt": "doesn't", "dont": "don't", "cant": "can't", "wont": "won't", "isnt": "isn't",
+    "didnt": "didn't", "wasnt": "wasn't", "arent": "aren't", "havent": "haven't", "im": "I'm", "ive": "I've",
+    "wat": "what", "wats": "what's", "whats": "what's", "u": "you", "ur": "your", "r": "are", "pls": "please",
+    "plz": "please", "thx": "thanks", "yrs": "years", "yr": "year", "hrs": "hours", "mins": "minutes",
+    "tho": "though", "coz": "because", "cuz": "because", "bc": "because", "b4": "before", "2day": "today",
+    "govt": "government", "amt": "amount", "qty": "quantity", "pcs": "pieces", "msg": "message",
+}
+_WORD = re.compile(r"[A-Za-z][A-Za-z']*")
+
+
+def _english_dictionary_path() -> str:
+    import symspellpy
+
+    return os.path.join(os.path.dirname(symspellpy.__file__), "frequency_dictionary_en_82_765.txt")
+
+
+class SpellingCorrector:
+    def __init__(self, domain_words: set[str]):
+        self.domain_words = {w.lower() for w in domain_words if w.isalpha()}
+        self._symspell: SymSpell | None = None
+        self._english: set[str] = set()
+        self._lock = threading.Lock()
+        self._cache: dict[str, str] = {}
+
+    def _load(self) -> SymSpell:
+        with self._lock:
+            if self._symspell is None:
+                symspell = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
+                with open(_english_dictionary_path(), encoding="utf-8") as f:
+                    for rank, line in enumerate(f):
+                        if rank >= ENGLISH_WORDS:
+                            break
+                        word, count = line.split()
+                        symspell.create_dictionary_entry(word, int(count))
+                        self._english.add(word)
+                for word in self.domain_words:
+                    if len(word) >= 3:
+                        symspell.create_dictionary_entry(word, DOMAIN_COUNT)
+                self._symspell = symspell
+            return self._symspell
+
+    def warm_up(self) -> None:
+        self._load()
+
+    def is_known(self, word: str) -> bool:
+        self._load()
+        w = word.lower()
+        return w in self.domain_words or w in self._english
+
+    def is_english(self, word: str) -> bool:
+        """An ordinary English word (the frequency list), whether or not our documents use it."""
+        self._load()
+        return word.lower() in self._english
+
+    def correct_word(self, word: str) -> str:
+        lower = word.lower()
+        if lower in CHAT_WORDS:
+            return CHAT_WORDS[lower]
+        if len(lower) < 4 or self.is_known(lower) or "'" in lower:
+            return word
+        fixed = self._cache.get(lower)
+        if fixed is None:
+            if len(self._cache) > 20_000:  # bounded under a flood of made-up words
+                self._cache.clear()
+            # Long words tolerate two slips, others one. A short word is only corrected to a word
+            # of our documents ("mony" -> "money"): short names ("Temu") are too close to others.
+            distance = 2 if len(lower) >= 7 else 1
+            suggestions = self._load().lookup(lower, Verbosity.CLOSEST, max_edit_distance=distance)
+            if len(lower) <= 4:
+                suggestions = [s for s in suggestions if s.term in self.domain_words]
+            fixed = suggestions[0].term if suggestions else lower
+            self._cache[lower] = fixed
+        return word if fixed == lower else fixed
+
+    def correct(self, text: str) -> str:
+        """`text` with misspelt words replaced; everything else (numbers, punctuation) kept."""
+        return _WORD.sub(lambda m: self.correct_word(m.group(0)), text)

@@ -1,0 +1,116 @@
+"""The key subject of a question, and whether our documents cover it.
+
+Similarity alone lets "What are Amazon FBA fees?" through: it shares "fees" with a dozen
+passages. So a question's words that the documents never use are sorted into:
+- subjects: names that are not English words (Temu, FBA, Shopify), words capitalised inside the
+  sentence (Amazon, Stripe), or English words that clearly belong to the trade domain by meaning:
+  the question is about something we do not cover, and the decline names it;
+- story words (cousin, chairs, Leeds): ordinary words far from the domain, which a long message
+  carries around its question; they do not block an answer.
+Whether a word belongs to the domain is measured with the embedding model: its similarity to
+the nearest glossary term.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+# An ordinary English word the documents never use is a subject (not a story word) only when it
+# is this close to a glossary term: single-word similarities are high for many plain words
+# ("fight", "refreshed" reach 0.48), so only clearly domain words pass ("chargeback").
+DOMAIN_SIMILARITY = 0.60
+_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*[A-Za-z]|[A-Za-z]")
+# Words that say how something is asked, or are too general to be a subject.
+STOP_WORDS = set(
+    "a an the i me my mine we us our you your he him his she her it its they them their this that these those "
+    "is are was were be been being am do does did done doing have has had having can could will would should "
+    "shall may might must what which who whom whose when where why how if then than so and or but not no yes "
+    "of in on at by for from with about into onto over under after before between through during to up down "
+    "out off again just also only very too more most much many some any all each every both either neither "
+    "there here now still already ever even get gets got getting go goes going went make made want wants need "
+    "needs like know tell please thanks hi hello hey ok okay sure really actually anyone someone something "
+    "anything thing things way ways kind sort lot lots bit able does doesn't don't can't won't isn't aren't "
+    "i'm i've i'd it's what's that's there's let let's say says said ask asked asking mean means one two three "
+    "first last next new old good bad best better big small long short right wrong same other another own "
+    "time times day days week weeks month months year years today yesterday tomorrow vs etc pls plz thx".split()
+)
+
+
+def content_words(text: str) -> list[str]:
+    return [w for w in (m.group(0).lower() for m in _WORD.finditer(text)) if w not in STOP_WORDS and len(w) > 1]
+
+
+def _is_known(word: str, vocabulary: set[str], stems: set[str], stem) -> bool:
+    if word in vocabulary or word.rstrip("s") in vocabulary or word.rstrip("'s") in vocabulary:
+        return True
+    return stem(word) in stems
+
+
+class SubjectChecker:
+    """Finds the words of a question that name something our documents do not cover."""
+
+    def __init__(self, vocabulary: set[str], stems: set[str], stem, is_english_word, embed, anchor_texts: list[str]):
+        self.vocabulary = vocabulary  # lower-case surface words of documents and glossary
+        self.stems = stems  # the search index's stemmed terms
+        self.stem = stem
+        self.is_english_word = is_english_word
+        self.embed = embed  # list[str] -> np.ndarray of unit vectors
+        self.anchor_texts = anchor_texts
+        self._anchors: np.ndarray | None = None
+        self._closeness: dict[str, float] = {}
+
+    def unknown_words(self, text: str) -> list[str]:
+        return list(dict.fromkeys(w for w in content_words(text)
+                                  if not w.isdigit() and not _is_known(w, self.vocabulary, self.stems, self.stem)))
+
+    def _domain_closeness(self, words: list[str]) -> dict[str, float]:
+        missing = [w for w in words if w not in self._closeness]
+        if missing:
+            if self._anchors is None:
+                self._anchors = np.asarray(self.embed(self.anchor_texts), dtype=np.float32)
+            if len(self._closeness) > 50_000:
+                self._closeness.clear()
+            vectors = np.asarray(self.embed(missing), dtype=np.float32)
+            for word, sims in zip(missing, vectors @ self._anchors.T):
+                self._closeness[word] = float(sims.max())
+        return {w: self._closeness[w] for w in words}
+
+    def uncovered_subjects(self, text: str, original: str = "") -> list[str]:
+        """Words of `text` that name a subject the documents never mention (`original`: as typed)."""
+        unknown = self.unknown_words(text)
+        if not unknown:
+            return []
+        # A short unknown word is a typo ("tme", "bak") unless written in capitals ("FBA", "DHL").
+        capitals = {m.group(0).lower() for m in _WORD.finditer(original or text) if m.group(0).isupper()}
+        unknown = [w for w in unknown if "'" not in w]
+        names = [w for w in unknown if not self.is_english_word(w) and (len(w) >= 4 or w in capitals)]
+        # A capitalised word inside the sentence is a name even when it is also a word ("Stripe").
+        inside = {m.group(0).lower() for m in re.finditer(r"(?<=[a-z,] )[A-Z][a-z]+", original or text)}
+        names += [w for w in unknown if w in inside and w not in names]
+        english = [w for w in unknown if self.is_english_word(w) and w not in names]
+        if english and self.anchor_texts:
+            closeness = self._domain_closeness(english)
+            names += [w for w in english if closeness[w] >= DOMAIN_SIMILARITY]
+        return [w for w in unknown if w in names]
+
+
+def subject_phrase(words: list[str], original: str) -> str:
+    """The subject as the user wrote it, with its neighbours that are also unknown ("Amazon FBA")."""
+    tokens = [m.group(0) for m in _WORD.finditer(original)]
+    lowered = [t.lower() for t in tokens]
+    wanted = set(words)
+    phrases: list[str] = []
+    i = 0
+    while i < len(tokens):
+        if lowered[i] in wanted:
+            j = i
+            while j + 1 < len(tokens) and lowered[j + 1] in wanted:
+                j += 1
+            phrases.append(" ".join(tokens[i:j + 1]))
+            i = j + 1
+        else:
+            i += 1
+    phrases = list(dict.fromkeys(phrases)) or words
+    return " and ".join(phrases[:2])

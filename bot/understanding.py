@@ -1,0 +1,146 @@
+"""Query understanding: what a message asks, before anything is searched.
+
+People write the way they type on a phone: a paragraph of story around one question, typos,
+their own words for our terms, sometimes another language. From the message this module
+works out:
+- the language (other languages get a notice in that language, see `bot.language`);
+- the focus: the question inside a long message, with the sentence before it when the
+  question leans on it ("...the supplier does not reply. What can we do?");
+- the corrected text (typos fixed) that the gate and the search both see;
+- the search text: the corrected text plus glossary synonyms (wire -> T/T -> bank transfer);
+- the intent (exclusion, cost, time, procedure, eligibility, who, why, comparison, definition)
+  and the audience (buyer or seller), which steer how the answer is composed;
+- a glossary entry when the message asks what a term means ("what is T/T?").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from bot.glossary import Glossary, GlossaryEntry
+from bot.language import ENGLISH, detect_language
+from bot.spelling import SpellingCorrector
+
+LONG_MESSAGE_WORDS = 30
+MAX_FOCUS_WORDS = 70
+_SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
+_QUESTION_START = re.compile(
+    r"^(how|what|what's|whats|when|where|who|whom|whose|why|which|can|could|do|does|did|is|are|was|were|will|"
+    r"would|should|shall|may|might|am|have|has|any|anyone|wat)\b", re.I)
+_ASKING = re.compile(r"\b(i want to know|i'?d like to know|wondering|tell me|please advise|any idea|help me understand)\b", re.I)
+_LEANS_BACK = re.compile(r"\b(it|its|that|this|those|these|they|them|there|so|then|now|we|us)\b", re.I)
+
+INTENT_PATTERNS = {
+    "exclusion": r"\bnot (be )?(covered|protected|included)|\b(isn't|aren't|doesn't|don't|won't|not) (cover|protect|include)|"
+                 r"\bexclu(ded|des|sions?)\b|\bexceptions?\b|\bnot cover(ed)?\b|\bwhat (is|isn't|are|aren't) not\b|"
+                 r"\bwhich .{0,30}\bnot\b|\boutside (of )?(the )?(cover|protection|trade assurance)",
+    "cost": r"\bhow much\b|\bcosts?\b|\bfees?\b|\bcharges?\b|\bcharged\b|\bprice\b|\bexpensive\b|\bcheap(er|est)?\b|"
+            r"\bpercent(age)?\b|%|\bcommission\b|\bsurcharge\b|\bfree\b|\bpay extra\b|\bwhat (does|do) .{0,30} take\b",
+    "time": r"\bhow long\b|\bhow many (days|hours|weeks|months)\b|\bwhen\b|\bdeadline\b|\btime ?(limit|frame)\b|"
+            r"\bhow (soon|fast|quickly)\b|\buntil\b|\bwithin\b|\bstill (open|claim|complain|ask|apply)|\btoo late\b|"
+            r"\bwhat (year|date|day)\b",
+    "procedure": r"\bhow (do|can|should|would) (i|we|you)\b|\bhow to\b|\bsteps?\b|\bprocess\b|\bwhere do (i|we)\b|"
+                 r"\bwhat (do|should|can) (i|we) do\b|\bwhat now\b|\bwhat happens (now|next)\b|\bprocedure\b",
+    "eligibility": r"\bqualify\b|\beligib(le|ility)\b|\bam i (covered|protected)\b|\bis my (order|purchase|payment) "
+                   r"(covered|protected|safe)\b|\brequirements?\b|\bcriteria\b",
+    "who": r"\bwho\b|\bwhich (company|bank|party|side)\b",
+    "why": r"\bwhy\b",
+    "comparison": r"\bvs\.?\b|\bversus\b|\bcompared?\b|\bdifference\b|\bbetter\b|\bcheaper\b|\bfaster\b|\bor\b.{0,40}\?$",
+}
+_INTENTS = {name: re.compile(pattern, re.I) for name, pattern in INTENT_PATTERNS.items()}
+_SELLER = re.compile(
+    r"\b(as an? (seller|supplier|manufacturer|exporter|vendor|factory)|i'?m an? (seller|supplier|manufacturer|exporter|"
+    r"vendor|factory)|i am an? (seller|supplier|manufacturer|exporter)|my (buyers?|customers?|clients?)|"
+    r"(sellers?|suppliers?|vendors?) (pay|are charged)|for (sellers|suppliers)|charge (the )?(sellers?|suppliers?))\b", re.I)
+_BUYER = re.compile(
+    r"\b(as an? (buyer|importer|customer)|i'?m an? (buyer|importer)|i am an? (buyer|importer)|(me|us),? the buyers?|"
+    r"buyers? (pay|are charged)|for buyers|my (supplier|seller|vendor|factory|manufacturer)|i (paid|bought|ordered)|"
+    r"we (paid|bought|ordered)|charge (me|us|the buyers?))\b", re.I)
+_DEFINITION = re.compile(
+    r"^(?:what|wat)(?:'s| is| are| does| do)\s+(?:an?\s+|the\s+)?(?P<term>.{1,40}?)(?:\s+(?:mean|stand for|stands for))?\s*\??$|"
+    r"^(?:define|meaning of|explain)\s+(?P<term2>.{1,40}?)\s*\??$", re.I)
+
+
+# Words a passage that answers each intent uses, added to the lexical search: an exclusion
+# question must find the exclusions even when it only says "what isn't covered".
+INTENT_SEARCH_WORDS = {"exclusion": "not covered excluded exclusions outside", "cost": "fee fees cost",
+                       "time": "days deadline within"}
+
+
+def search_text_for(text: str, glossary: Glossary | None, intents: set[str]) -> str:
+    """What the lexical search reads: the text, its glossary synonyms and the intent's words."""
+    expanded = glossary.expand(text) if glossary else text
+    extra = " ".join(INTENT_SEARCH_WORDS[i] for i in sorted(intents) if i in INTENT_SEARCH_WORDS)
+    return f"{expanded} {extra}".strip()
+
+
+@dataclass
+class Query:
+    original: str
+    language: str = ENGLISH
+    focus: str = ""
+    text: str = ""  # the focus with typos corrected: what is embedded and gated
+    search_text: str = ""  # the corrected focus plus glossary synonyms: what BM25 searches
+    intents: set[str] = field(default_factory=set)
+    audience: str | None = None  # "buyer" | "seller" | None
+    definition: GlossaryEntry | None = None
+
+
+def extract_focus(message: str) -> str:
+    """The question inside a long message; short messages are their own focus."""
+    words = message.split()
+    if len(words) <= LONG_MESSAGE_WORDS:
+        return message
+    sentences = [s.strip() for s in _SENTENCES.split(message) if s and s.strip()]
+    asking = [i for i, s in enumerate(sentences) if s.endswith("?") or _QUESTION_START.match(s) or _ASKING.search(s)]
+    if not asking:
+        return " ".join(words[-MAX_FOCUS_WORDS:])
+    last = asking[-1]
+    # Questions asked together at the end ("Is it covered? How long do I have?") stay together.
+    first = last
+    while first - 1 in asking and len(" ".join(sentences[first - 1:last + 1]).split()) <= MAX_FOCUS_WORDS:
+        first -= 1
+    focus = sentences[first:last + 1]
+    # A short question, or one that points back ("what can we do about it?"), needs its context.
+    if first > 0 and (len(" ".join(focus).split()) < 10 or _LEANS_BACK.search(focus[0])):
+        focus.insert(0, sentences[first - 1])
+    text = " ".join(focus)
+    return " ".join(text.split()[-MAX_FOCUS_WORDS:])
+
+
+def detect_intents(text: str) -> set[str]:
+    return {name for name, pattern in _INTENTS.items() if pattern.search(text)}
+
+
+def detect_audience(text: str) -> str | None:
+    seller, buyer = bool(_SELLER.search(text)), bool(_BUYER.search(text))
+    if seller == buyer:
+        return None
+    return "seller" if seller else "buyer"
+
+
+def definition_entry(text: str, glossary: Glossary | None) -> GlossaryEntry | None:
+    """The glossary entry when the message asks what a term is ("what is T/T?", "define FOB")."""
+    if glossary is None:
+        return None
+    match = _DEFINITION.match(text.strip())
+    if not match:
+        return None
+    return glossary.find(match.group("term") or match.group("term2") or "")
+
+
+def understand(message: str, glossary: Glossary | None, speller: SpellingCorrector | None,
+               known_words: frozenset[str] | set[str] = frozenset()) -> Query:
+    query = Query(original=message, language=detect_language(message, known_words))
+    if query.language != ENGLISH:
+        return query
+    query.focus = extract_focus(message)
+    query.text = speller.correct(query.focus) if speller else query.focus
+    query.intents = detect_intents(query.text)
+    query.search_text = search_text_for(query.text, glossary, query.intents)
+    query.audience = detect_audience(query.text)
+    query.definition = definition_entry(query.text, glossary)
+    if query.definition:
+        query.intents.add("definition")
+    return query
