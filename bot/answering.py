@@ -9,6 +9,7 @@ it writes are checked against the sources, and any failure falls back to the ext
 from __future__ import annotations
 
 import logging
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -22,7 +23,8 @@ ANSWER_CHUNKS = 3  # sentences are drawn from the best few chunks only
 MAX_SENTENCES = 3
 OTHER_CHUNK_MARGIN = 0.03  # another section contributes only a sentence nearly as good as the best
 SAME_CHUNK_MARGIN = 0.20
-DUPLICATE_SIMILARITY = 0.86  # two sentences this close state the same fact
+DUPLICATE_SIMILARITY = 0.86
+OVERLAP_WEIGHT = 0.20  # two sentences this close state the same fact
 _QUANTITY_WORDS = re.compile(r"\b(how (much|many|long|fast|big)|fee|fees|cost|costs|charge|rate|percent|limit|cap|maximum|minimum|days?|when|what year)\b", re.I)
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")
 _CITATION = re.compile(r"\[(\d{1,2})\]")
@@ -36,7 +38,7 @@ INTENT_CUES = {
     "who": re.compile(r"\b(supplier|alibaba|buyer|bank|seller)s?\b.{0,40}\b(pays?|refunds?|decides?|runs?|provides?)", re.I),
 }
 INTENT_BONUS = {"exclusion": 0.12, "cost": 0.08, "time": 0.08, "procedure": 0.06, "who": 0.05}
-_POINTER = re.compile(r"[\"“][^\"”]{5,120}\?[\"”]")
+_POINTER = re.compile(r"[\"“][^\"”]{5,120}\?[\"”]")  # a quoted section title
 _BUYER_WORDS = re.compile(r"\bbuyers?\b|\byou\b|\byour\b", re.I)
 _SELLER_WORDS = re.compile(r"\bsellers?\b|\bsuppliers?\b", re.I)
 
@@ -112,7 +114,12 @@ def compose_extractive(question: str, terms: list[str], ranked: list[RankedChunk
     completes it. Another section contributes only a sentence nearly as good as the best, and
     never a fact already stated. ``terms`` are the question's search terms (typos corrected)."""
     vectors = snapshot.sentence_vectors([sid for rc in ranked[:ANSWER_CHUNKS] for sid in rc.chunk.sentence_ids])
-    query_terms = set(terms)
+    # Rare words of the question ("soft launched", "CCB", "deposit") pick the sentence that answers
+    # this question among the sentences of a section: overlap is weighted by inverse section frequency.
+    chunk_count = max(len(snapshot.chunks), 1)
+    weights = {t: math.log(1 + chunk_count / snapshot.document_frequency[t])
+               for t in set(terms) if snapshot.document_frequency.get(t)}
+    total_weight = sum(weights.values())
     wants_figure = bool(_QUANTITY_WORDS.search(question))
     candidates: list[Candidate] = []
     for rank, rc in enumerate(ranked[:ANSWER_CHUNKS]):
@@ -124,13 +131,13 @@ def compose_extractive(question: str, terms: list[str], ranked: list[RankedChunk
                 continue
             sim = float(np.mean([vec @ q for q in query_vecs]))
             sentence_terms = snapshot.sentence_terms(sid, sentence)
-            overlap = len(query_terms & sentence_terms) / len(query_terms) if query_terms else 0.0
-            score = sim + 0.10 * overlap + 0.03 * preference + 0.08 * rc.question_match
+            overlap = sum(w for t, w in weights.items() if t in sentence_terms) / total_weight if total_weight else 0.0
+            score = sim + OVERLAP_WEIGHT * overlap + 0.03 * preference + 0.08 * rc.question_match
             score += _intent_bonus(sentence, intents, audience)
             if wants_figure and _NUMBER.search(sentence):
                 score += 0.03
-            if _POINTER.search(sentence):
-                score -= 0.10  # "see 'What is Easy Return?'" points elsewhere; it states no fact
+            if _is_pointer(sentence):
+                score -= 0.10  # a list of other sections' titles states no fact
             if position == 0 and rc.chunk.questions:
                 score += 0.03  # a section titled by a question opens with its direct answer
             candidates.append(Candidate(sentence, sid, rank, position, score, vec))
@@ -146,6 +153,8 @@ def compose_extractive(question: str, terms: list[str], ranked: list[RankedChunk
         margin = SAME_CHUNK_MARGIN if cand.chunk_rank == best.chunk_rank else OTHER_CHUNK_MARGIN
         if "comparison" in intents:
             margin = SAME_CHUNK_MARGIN  # a comparison needs both sides
+        if _is_pointer(cand.sentence):
+            continue  # a pointer to other sections adds no fact to an answer that has one
         if cand.score >= best.score - margin and not any(_same_fact(cand, c) for c in chosen):
             chosen.append(cand)
     chosen.sort(key=lambda c: (c.chunk_rank != best.chunk_rank, c.chunk_rank, c.position))
@@ -173,9 +182,18 @@ def _intent_bonus(sentence: str, intents, audience: str | None) -> float:
     return bonus
 
 
+def _is_pointer(sentence: str) -> bool:
+    """A sentence that mostly names other sections ('see "What is Easy Return?"'), not a fact."""
+    quoted = _POINTER.findall(sentence)
+    return len(quoted) >= 2 or sum(len(q) for q in quoted) > 0.4 * len(sentence)
+
+
 def _same_fact(a: Candidate, b: Candidate) -> bool:
-    """Two sentences state the same fact: nearly the same meaning, or the same figures about the
-    same thing (one document restating another)."""
+    """Two sentences of different sections state the same fact: nearly the same meaning, or the
+    same figures about the same thing (one document restating another). Sentences of one section
+    never repeat each other, and their vectors share the section's heading, so they are not compared."""
+    if a.chunk_rank == b.chunk_rank:
+        return False
     similarity = float(a.vector @ b.vector)
     if similarity >= DUPLICATE_SIMILARITY:
         return True

@@ -25,8 +25,15 @@ import yaml
 from bot.records import Records
 from bot.settings import Settings
 
+# The targets (issue 9): both sets must reach them; `make eval` reports against them.
 THRESHOLDS = {"hit@5": 0.95, "key_fact": 0.90, "oos_declined": 0.95, "language_replies": 1.0}
 MAX_FALSE_DECLINES = 0.05
+# What each set measured last (2026-11-26): CI fails on any fall below these while the targets
+# are not yet met. Raise them as answers improve; never lower them to make CI pass.
+FLOORS = {
+    "questions.yaml": {"hit@5": 0.95, "key_fact": 0.82, "oos_declined": 0.95, "false_declines": 0.02},
+    "heldout.yaml": {"key_fact": 0.70, "oos_declined": 0.70, "language_replies": 1.0, "false_declines": 0.07},
+}
 DEFAULT_SETS = ("tests/eval/questions.yaml", "tests/eval/heldout.yaml")
 
 
@@ -65,6 +72,18 @@ class EvalResult:
     def passed(self) -> bool:
         m = self.metrics
         return all(m[k] >= v for k, v in THRESHOLDS.items() if k in m) and m["false_declines"] <= MAX_FALSE_DECLINES
+
+
+def holds_floor(result: EvalResult, set_name: str) -> list[str]:
+    """The measures of `result` below the floor recorded for its set (empty when it holds)."""
+    below = []
+    for key, floor in FLOORS.get(set_name, {}).items():
+        value = result.metrics.get(key)
+        if value is None:
+            continue
+        if (value > floor) if key == "false_declines" else (value < floor):
+            below.append(f"{key} {value:.1%} (floor {floor:.0%})")
+    return below
 
 
 def load_items(path: Path) -> list[EvalItem]:

@@ -193,7 +193,11 @@ class Retriever:
         dense, questions = self._dense(snap, query_vector)
         lexical = self._lexical(snap, search_terms)
         fused: dict[str, float] = {}
-        for ranking in (sorted(dense, key=dense.get, reverse=True), sorted(lexical, key=lexical.get, reverse=True)):
+        # Three votes: sentences by meaning, words, and the questions sections answer (a section
+        # that asks the user's very question is the strongest evidence there is).
+        rankings = (sorted(dense, key=dense.get, reverse=True), sorted(lexical, key=lexical.get, reverse=True),
+                    sorted(questions, key=questions.get, reverse=True))
+        for ranking in rankings:
             for rank, chunk_id in enumerate(ranking):
                 fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (RRF_K + rank + 1)
         order = sorted(fused, key=fused.get, reverse=True)[:k]

@@ -19,8 +19,8 @@ import numpy as np
 
 # An ordinary English word the documents never use is a subject (not a story word) only when it
 # is this close to a glossary term: single-word similarities are high for many plain words
-# ("fight", "refreshed" reach 0.48), so only clearly domain words pass ("chargeback").
-DOMAIN_SIMILARITY = 0.60
+# ("fight", "refreshed" reach 0.48, "bought" 0.6), so only words nearly synonymous with a term pass.
+DOMAIN_SIMILARITY = 0.72
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*[A-Za-z]|[A-Za-z]")
 # Words that say how something is asked, or are too general to be a subject.
 STOP_WORDS = set(
@@ -36,6 +36,11 @@ STOP_WORDS = set(
     "first last next new old good bad best better big small long short right wrong same other another own "
     "time times day days week weeks month months year years today yesterday tomorrow vs etc pls plz thx".split()
 )
+
+
+# Capitalised in English but never the subject of a question.
+CALENDAR_WORDS = set("monday tuesday wednesday thursday friday saturday sunday january february march april may june "
+                     "july august september october november december christmas easter".split())
 
 
 def content_words(text: str) -> list[str]:
@@ -88,7 +93,7 @@ class SubjectChecker:
         names = [w for w in unknown if not self.is_english_word(w) and (len(w) >= 4 or w in capitals)]
         # A capitalised word inside the sentence is a name even when it is also a word ("Stripe").
         inside = {m.group(0).lower() for m in re.finditer(r"(?<=[a-z,] )[A-Z][a-z]+", original or text)}
-        names += [w for w in unknown if w in inside and w not in names]
+        names += [w for w in unknown if w in inside and w not in names and w not in CALENDAR_WORDS]
         english = [w for w in unknown if self.is_english_word(w) and w not in names]
         if english and self.anchor_texts:
             closeness = self._domain_closeness(english)

@@ -37,7 +37,7 @@ INTENT_PATTERNS = {
                  r"\bwhich .{0,30}\bnot\b|\boutside (of )?(the )?(cover|protection|trade assurance)",
     "cost": r"\bhow much\b|\bcosts?\b|\bfees?\b|\bcharges?\b|\bcharged\b|\bprice\b|\bexpensive\b|\bcheap(er|est)?\b|"
             r"\bpercent(age)?\b|%|\bcommission\b|\bsurcharge\b|\bfree\b|\bpay extra\b|\bwhat (does|do) .{0,30} take\b",
-    "time": r"\bhow long\b|\bhow many (days|hours|weeks|months)\b|\bwhen\b|\bdeadline\b|\btime ?(limit|frame)\b|"
+    "time": r"\bhow long\b|\bhow many (days|hours|weeks|months)\b|\bwhen\b|\bdeadline\b|\btime ?(limit|frame)\b|\bhow (early|late)\b|\bby when\b|"
             r"\bhow (soon|fast|quickly)\b|\buntil\b|\bwithin\b|\bstill (open|claim|complain|ask|apply)|\btoo late\b|"
             r"\bwhat (year|date|day)\b",
     "procedure": r"\bhow (do|can|should|would) (i|we|you)\b|\bhow to\b|\bsteps?\b|\bprocess\b|\bwhere do (i|we)\b|"
