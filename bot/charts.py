@@ -146,6 +146,13 @@ def _fmt(value: float) -> str:
 
 
 def draw_chart(rows: list[Figure], title: str, unit: str, footer: str) -> bytes:
+    buffer = io.BytesIO()
+    chart_figure(rows, title, unit, footer).savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def chart_figure(rows: list[Figure], title: str, unit: str, footer: str):
+    """The matplotlib figure of a chart (tests look inside it)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -213,6 +220,4 @@ def draw_chart(rows: list[Figure], title: str, unit: str, footer: str) -> bytes:
     wrapped = textwrap.wrap(plain(footer), 125)[:4]
     fig.text(0.01, 0.01, "\n".join(wrapped), fontsize=12, color="#333333", va="bottom")
     fig.tight_layout(rect=(0, 0.035 * len(wrapped) + 0.01, 1, 1))
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    return buffer.getvalue()
+    return fig
