@@ -60,8 +60,8 @@ def build_briefing(assistant, topic: str, today: dt.date | None = None) -> Brief
 
 def _title_slide(prs, topic: str, today: dt.date) -> None:
     slide = prs.slides.add_slide(prs.slide_layouts[0])
-    _full_width(prs, slide.shapes.title)
-    _full_width(prs, slide.placeholders[1])
+    _place(prs, slide.shapes.title, top=2.0, height=1.6)
+    _place(prs, slide.placeholders[1], top=3.8, height=1.8)
     slide.shapes.title.text = f"Briefing: {topic}"
     slide.placeholders[1].text = (f"Talking points, key figures and sources from the trade assistant's documents, "
                                   f"{today:%d %B %Y}. Each point says its era; check current rules before quoting.")
@@ -71,10 +71,10 @@ def _bullets_slide(prs, title: str, lines: list[str], size: int) -> None:
     from pptx.util import Inches, Pt
 
     slide = prs.slides.add_slide(prs.slide_layouts[1])
-    _full_width(prs, slide.shapes.title)
+    _place(prs, slide.shapes.title, top=0.3, height=1.1)
     slide.shapes.title.text = title
     body = slide.placeholders[1]
-    body.left, body.top, body.width, body.height = Inches(0.6), Inches(1.5), Inches(12.1), Inches(5.6)
+    _place(prs, body, top=1.5, height=5.7)
     frame = body.text_frame
     frame.word_wrap = True
     for i, line in enumerate(lines):
@@ -84,11 +84,13 @@ def _bullets_slide(prs, title: str, lines: list[str], size: int) -> None:
         paragraph.space_after = Pt(8)
 
 
-def _full_width(prs, shape) -> None:
-    """The default template's placeholders are laid out for 4:3; stretch them to the wide slide."""
+def _place(prs, shape, top: float, height: float) -> None:
+    """The default template's placeholders are laid out for 4:3; stretch them to the wide slide.
+    All four values are set: setting only some leaves the others at zero."""
     from pptx.util import Inches
 
-    shape.left, shape.width = Inches(0.6), prs.slide_width - Inches(1.2)
+    shape.left, shape.top = Inches(0.6), Inches(top)
+    shape.width, shape.height = prs.slide_width - Inches(1.2), Inches(height)
 
 
 def _chart_slide(prs, chart) -> None:

@@ -31,9 +31,9 @@ _CAVEAT = re.compile(r"\b(unverified|not (been )?(confirmed|verified|found)|coul
 # A trailing clause that only says the figure is unverified: dropped, and the point is tagged.
 _CAVEAT_TAIL = re.compile(r"[;,]\s*(?:(?:which is )?a figure that is|the [^;,.]{0,40}?(?:figure|claim|number)s? (?:is|are))\s+"
                           r"unverified\s*\.?$", re.I)
-_HISTORICAL = re.compile(r"\b(before|until|ended|stopped|earlier|older|pre-|former(ly)?|first version|no longer|"
+_HISTORICAL = re.compile(r"\b(before|until|ended|stopped|early|earlier|older|pre-|former(ly)?|first version|no longer|"
                          r"was replaced|at first|originally|in 20(0\d|1[0-6])\b)", re.I)
-_CURRENT = re.compile(r"\b(since|onward|onwards|current(ly)?|now|in force|today|recent|from \d{1,2} \w+ 20\d\d)\b", re.I)
+_CURRENT = re.compile(r"\b(since|onward|onwards|current(ly)?|in force|today|recent|from \d{1,2} \w+ 20\d\d)\b", re.I)
 
 
 def topic_problem(topic: str, command: str = "talkingpoints") -> str | None:
