@@ -160,3 +160,15 @@ def test_console_help_lists_every_command_it_knows(chat):
     for command in ("/eligibility", "/cancel", "/talkingpoints", "/chart", "/briefing", "/gaps", "/stats",
                     "/reingest", "/quit"):
         assert command in said[-1]
+
+
+def test_console_reingest_does_what_the_standalone_refusal_says(chat):
+    from bot.store import KnowledgeStore, StoreBusyError
+
+    console, said = chat
+    console.handle("/reingest")
+    assert "Nothing changed" in said[-1]
+    try:  # a standalone ingest beside the running console is refused, pointing at /reingest there
+        KnowledgeStore(console.assistant.settings, exclusive=True).close()
+    except StoreBusyError as exc:
+        assert "/reingest in the running assistant (console or Telegram)" in str(exc)
