@@ -45,8 +45,9 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await update.effective_message.reply_html(HELP_TEXT)
 
 
-async def reply_with_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str):
-    """Answer `question` in the current chat, with citations and feedback buttons; returns the answer."""
+async def reply_with_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str, offer: bool = False):
+    """Answer `question` in the current chat, with citations and feedback buttons; returns the answer.
+    With `offer`, an answer about financing or protection ends by offering the guided check."""
     if await over_rate_limit(update, context):
         return None
     chat, user = update.effective_chat, update.effective_user
@@ -54,6 +55,8 @@ async def reply_with_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, 
     async with typing(context, chat.id):
         # The work is CPU-bound: a thread keeps other chats responsive meanwhile.
         answer = await asyncio.to_thread(assistant.ask, question, str(chat.id), str(user.id), "telegram")
+    if offer and answer.grounded and (kind := suggest_check(question)):
+        answer.text += "\n\n" + offer_text(kind)  # in the same message: one question, one reply
     parts = answer_parts(answer)
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
@@ -66,10 +69,7 @@ async def reply_with_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, 
 async def private_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A plain message in a private chat is a question; one about financing or protection is
     answered, then the check is offered (it starts only on a clear request)."""
-    text = update.effective_message.text
-    answer = await reply_with_answer(update, context, text)
-    if answer is not None and answer.grounded and (kind := suggest_check(text)):
-        await context.bot.send_message(update.effective_chat.id, offer_text(kind))
+    await reply_with_answer(update, context, update.effective_message.text, offer=True)
 
 
 async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
