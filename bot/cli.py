@@ -1,4 +1,5 @@
-"""Command line: `python -m bot` (console chat, or Telegram with a token), `ask`, `ingest`, `eval`."""
+"""Command line: `python -m bot` (console chat, or Telegram with a token), `ask`, `ingest`, `eval`,
+admin reports (`gaps`, `stats`), eligibility checks and presentation material."""
 
 from __future__ import annotations
 
@@ -107,6 +108,30 @@ def cmd_chat(args, settings: Settings) -> int:
     return run_console(settings)
 
 
+def cmd_gaps(args, settings: Settings) -> int:
+    from bot.records import Records
+    from bot.reports import gaps_text
+
+    records = Records(settings.records_path)  # the records only: no index or model to load
+    try:
+        print(gaps_text(records, args.limit))
+    finally:
+        records.close()
+    return 0
+
+
+def cmd_stats(args, settings: Settings) -> int:
+    from bot.records import Records
+    from bot.reports import stats_text
+
+    records = Records(settings.records_path)
+    try:
+        print(stats_text(records))
+    finally:
+        records.close()
+    return 0
+
+
 def cmd_eval(args, settings: Settings) -> int:
     from bot.evaluation import run_evaluation
 
@@ -132,6 +157,13 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = sub.add_parser("ingest", help="re-read the knowledge folder into the index")
     ingest.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     ingest.set_defaults(func=cmd_ingest)
+
+    gaps = sub.add_parser("gaps", help="questions the documents could not answer, most frequent first")
+    gaps.add_argument("--limit", type=int, default=15)
+    gaps.set_defaults(func=cmd_gaps)
+
+    stats = sub.add_parser("stats", help="usage and feedback")
+    stats.set_defaults(func=cmd_stats)
 
     evaluate = sub.add_parser("eval", help="measure answers on the tuning set and the held-out set, separately")
     evaluate.add_argument("--questions", action="append", metavar="FILE",

@@ -107,8 +107,9 @@ class KnowledgeStore:
             if exclusive:
                 raise StoreBusyError(
                     "The assistant is running on this knowledge store right now, and the embedded store "
-                    "allows one writer only. Send /reingest to the running bot, stop it and run ingest "
-                    "again, or run a Chroma server (CHROMA_HOST) that several processes can share."
+                    "allows one writer only. Type /reingest in the running assistant (console or Telegram), "
+                    "or stop it and run `make ingest` again, or use a Chroma server (CHROMA_HOST) that several "
+                    "processes can share."
                 )
             raise StoreBusyError("An ingest is writing the knowledge store right now; try again in a moment.")
         return fd

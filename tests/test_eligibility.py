@@ -24,7 +24,7 @@ def checker():
 
 def financing(**changes):
     base = dict(country="China", years_in_business=3, orders_last_6_months=4, export_value_last_6_months_usd=150_000,
-                export_value_last_12_months_usd=300_000, uses_export_services=True)
+                export_value_last_12_months_usd=300_000, uses_export_services=True, sales_last_12_months_rmb=3_000_000)
     return FinancingInput(**{**base, **changes})
 
 
@@ -46,6 +46,8 @@ def order(**changes):
     ({"sales_last_12_months_rmb": 1_999_999}, "not_yet_eligible", "annual_sales"),
     ({"country": "Germany"}, "needs_review", "registered_in_china"),
     ({"country": "cn"}, "likely_eligible", None),
+    ({"sales_last_12_months_rmb": None}, "needs_review", None),           # never "likely" with a criterion unknown
+    ({"years_in_business": None}, "needs_review", None),                  # "not sure"
 ])
 def test_financing_rule_boundaries(checker, changes, decision, failed_rule):
     result = checker.check_financing(financing(**changes))
@@ -72,7 +74,7 @@ def test_limit_follows_exports_and_never_exceeds_the_cap(checker, exports_12m, u
 def test_not_yet_eligible_says_what_would_change(checker):
     result = checker.check_financing(financing(orders_last_6_months=1, uses_export_services=False))
     assert result.indicative_limit_rmb == 0
-    assert any("export orders" in c and "yours: 1" in c for c in result.what_would_change)
+    assert any("export orders" in c and "your answer: 1; needed: at least 3" in c for c in result.what_would_change)
     assert any("export services" in c for c in result.what_would_change)
 
 
@@ -192,15 +194,16 @@ def test_eligibility_questions_are_recognised(text, intent):
 
 
 def test_guided_flow_prefills_validates_and_resumes_from_its_state(checker):
-    flow = EligibilityFlow.start("financing", "Can we get a loan? Chinese exporter, 4 years in business, we use OneTouch")
+    flow = EligibilityFlow.start("financing", "Can we get a loan? Chinese exporter, 4 years in business, we use OneTouch", checker)
     assert flow.answers == {"country": "China", "years_in_business": 4.0, "uses_export_services": True}
     assert flow.next_question().field == "orders_last_6_months"
-    assert "whole number" in flow.answer("2.5")
-    assert flow.answer("5") is None
-    resumed = EligibilityFlow.from_state(json.loads(json.dumps(flow.state())))  # e.g. after a restart
-    assert resumed.answer("US$150,000") is None
-    assert "at least the 6-month value" in resumed.answer("100k")
-    assert resumed.answer("1.2m") is None
+    assert "whole number" in flow.answer("2.5").message
+    assert flow.answer("5").accepted
+    resumed = EligibilityFlow.from_state(json.loads(json.dumps(flow.state())), checker)  # e.g. after a restart
+    assert resumed.answer("US$150,000").accepted
+    assert "at least the 6-month value" in resumed.answer("100k").message
+    assert resumed.answer("1.2m").accepted
+    assert resumed.answer("RMB 3 million").accepted
     assert resumed.next_question() is None
     assert checker.check_financing(resumed.build()).decision == "likely_eligible"
 
@@ -235,8 +238,9 @@ def test_console_chat_runs_a_guided_check_from_a_plain_question(assistant):
     for answer in ("6", "lots", "200000", "500000"):
         chat.handle(answer)
     assert "Please answer with a number" in said[-3]
-    assert "Likely eligible" in said[-1] and "RMB 400,000" in said[-1]  # RMB 0.8 per US$1 without OneTouch
-    chat.handle("/check order")
+    chat.handle("5 million")  # total sales, RMB
+    assert "would have qualified" in said[-1] and "RMB 400,000" in said[-1]  # RMB 0.8 per US$1 without OneTouch
+    chat.handle("/eligibility order")
     chat.handle("/cancel")
     assert said[-1] == "Check cancelled."
     chat.handle("What does a card payment cost?")

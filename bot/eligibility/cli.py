@@ -7,11 +7,23 @@ import sys
 
 from pydantic import ValidationError
 
-from bot.eligibility.models import CHECK_INPUTS, field_errors
+from bot.eligibility.models import CHECK_INPUTS, field_errors, field_reference
+
+
+def fields_help() -> str:
+    """The input fields of both checks and their allowed values (README has the same table)."""
+    lines = ["Fields (JSON keys) and allowed values; numbers are strict (true is not 1, \"12\" is not 12):"]
+    for check, name, allowed, meaning in field_reference():
+        lines.append(f"  {check:<9} {name:<32} {allowed}\n  {'':<9} {'':<32} {meaning}")
+    return "\n".join(lines)
 
 
 def add_eligibility_parser(sub) -> None:
-    parser = sub.add_parser("eligibility", help="financing pre-check or order-protection check")
+    import argparse
+
+    parser = sub.add_parser("eligibility", help="financing pre-check or order-protection check",
+                            description="Check facts against the published criteria in knowledge/eligibility.toml.",
+                            epilog=fields_help(), formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("check", choices=sorted(CHECK_INPUTS))
     parser.add_argument("--json", required=True, metavar="JSON", help="the facts, as a JSON object")
     parser.add_argument("--text", action="store_true", help="print a readable report instead of JSON")
@@ -28,6 +40,9 @@ def cmd_eligibility(args, settings) -> int:
         data = CHECK_INPUTS[args.check].model_validate(facts)
     except ValidationError as exc:
         print(json.dumps({"error": "invalid input", "fields": field_errors(exc)}, indent=2), file=sys.stderr)
+        return 2
+    except RecursionError:  # the parser gives up on very deep nesting; it is still bad JSON to the user
+        print(json.dumps({"error": "invalid JSON: nested too deeply; the facts must be a flat JSON object"}), file=sys.stderr)
         return 2
     except ValueError as exc:
         print(json.dumps({"error": f"invalid JSON: {exc}"}), file=sys.stderr)

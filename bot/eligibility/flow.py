@@ -3,6 +3,8 @@
 The flow's whole state is a small JSON-serialisable dict, so a front end can persist it and
 resume a half-finished check after a restart. Facts the user's first message states plainly
 ("3 years in business", "paid by card", "arrived damaged") are pre-filled and not asked again.
+With a checker that offers `settled`/`relevant`, the flow stops as soon as the outcome is
+decided and skips questions whose answer cannot change it.
 """
 
 from __future__ import annotations
@@ -12,10 +14,18 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from bot.eligibility.models import CHECK_INPUTS, field_errors
-_YES = {"yes", "y", "yeah", "yep", "true", "1", "sure", "correct", "i do", "we do"}
-_NO = {"no", "n", "nope", "false", "0", "not", "don't", "do not", "we don't"}
-_NOT_YET = {"not yet", "no", "not received", "n/a", "-", "none", "haven't", "not arrived"}
+from bot.eligibility.intent import detect_intent, offer_text, suggest_check
+from bot.eligibility.models import CHECK_INPUTS, LABELS, field_errors
+from bot.eligibility.replies import (
+    ReplyError,
+    is_not_received,
+    is_unsure,
+    looks_like_question,
+    parse_amount,
+    parse_yes_no,
+)
+
+__all__ = ["EligibilityFlow", "Question", "Reply", "detect_intent", "offer_text", "prefill", "suggest_check"]
 
 
 @dataclass(frozen=True)
@@ -24,57 +34,53 @@ class Question:
     prompt: str
     kind: str  # number | integer | yesno | choice | text | days
     choices: tuple[tuple[str, str], ...] = ()  # (value, label)
+    unit: str = ""  # years | days: "18 months" or "two weeks" are converted
+
+
+def _choices(*values: str, **labels: str) -> tuple[tuple[str, str], ...]:
+    return tuple((v, labels.get(v, LABELS[v][:1].upper() + LABELS[v][1:])) for v in values)
 
 
 FINANCING_QUESTIONS = (
     Question("country", "In which country is your business registered?", "text"),
-    Question("years_in_business", "How many years has your business been operating?", "number"),
+    Question("years_in_business", "How many years has your business been operating?", "number", unit="years"),
     Question("orders_last_6_months", "How many on-platform export orders did you complete in the last 6 months?", "integer"),
     Question("export_value_last_6_months_usd", "What were those orders worth in total, in US$?", "number"),
     Question("export_value_last_12_months_usd", "And your on-platform export value over the last 12 months, in US$?", "number"),
+    Question("sales_last_12_months_rmb", "What were your total sales over the last 12 months, in RMB?", "number"),
     Question("uses_export_services", "Do you export through the platform's export services (OneTouch)?", "yesno",
              (("yes", "Yes"), ("no", "No"))),
 )
 ORDER_QUESTIONS = (
     Question("paid_through_alibaba", "Did you pay through Alibaba.com's checkout (not to the supplier directly)?", "yesno",
              (("yes", "Yes"), ("no", "No, paid the supplier directly"))),
-    Question("payment_method", "How did you pay?", "choice", (
-        ("card", "Card"), ("tt", "Bank wire (T/T)"), ("online_bank_payment", "Online bank payment"),
-        ("apple_pay", "Apple Pay"), ("western_union", "Western Union"), ("pay_later", "Pay Later"),
-        ("payment_terms", "Payment Terms"), ("paypal", "PayPal"), ("direct_to_supplier", "Directly to the supplier"))),
-    Question("problem", "What went wrong?", "choice", (
-        ("late_shipment", "Shipped late"), ("quality_not_as_contracted", "Quality not as contracted"),
-        ("quantity_short", "Quantity short"), ("damaged_in_transit", "Damaged in transit"),
-        ("never_arrived", "Never arrived"), ("changed_mind", "I changed my mind"),
-        ("after_sales", "After-sales service"), ("customs_costs", "Customs or port costs"))),
-    Question("days_since_receipt", "How many days ago did you confirm receipt of the goods? (type 'not yet' if they have not arrived)", "days"),
-    Question("buyer_tier", "Which buyer tier are you?", "choice",
-             (("standard", "Standard"), ("enterprise", "Enterprise"), ("enterprise_pro", "Enterprise Pro"))),
+    Question("payment_method", "How did you pay?", "choice", _choices(
+        "card", "tt", "online_bank_payment", "apple_pay", "western_union", "pay_later", "payment_terms", "paypal",
+        "direct_to_supplier", tt="Bank wire (T/T)", direct_to_supplier="Directly to the supplier")),
+    Question("problem", "What went wrong?", "choice", _choices(
+        "late_shipment", "quality_not_as_contracted", "quantity_short", "damaged_in_transit", "never_arrived",
+        "changed_mind", "after_sales", "customs_costs", changed_mind="I changed my mind")),
+    Question("days_since_receipt", "How many days ago did you confirm receipt of the goods? (type 'not yet' if they have not arrived)",
+             "days", unit="days"),
+    Question("buyer_tier", "Which buyer tier are you?", "choice", _choices("standard", "enterprise", "enterprise_pro")),
     Question("sample_order", "Was it a sample order?", "yesno", (("yes", "Yes"), ("no", "No"))),
     Question("agreed_to_delay", "Did you agree to a later shipping date?", "yesno", (("yes", "Yes"), ("no", "No"))),
 )
 QUESTIONS = {"financing": FINANCING_QUESTIONS, "order": ORDER_QUESTIONS}
-
-_FINANCING_INTENT = re.compile(
-    r"\b(can|could|would|will|do|am|are|may)\s+(i|we)\b.*\b(loan|loans|financ\w*|credit|borrow\w*|qualif\w*|eligib\w*)\b"
-    r"|\b(am i|are we)\s+eligible\b|\bmy trade (record|data|history)\b.*\b(loan|financ\w*|credit)\b", re.I)
-_ORDER_INTENT = re.compile(
-    r"\b(is|are)\s+my\s+(order|goods|purchase|shipment|payment)s?\b.*\b(protected|covered|eligible)\b"
-    r"|\b(am|are)\s+(i|we)\s+(still\s+)?(protected|covered)\b"
-    r"|\bcan\s+(i|we)\s+(get|claim)\s+(a\s+)?refund\b", re.I)
+_CHOICE_ALIASES = {"t/t": "tt", "wire": "tt", "bank wire": "tt", "bank transfer": "tt", "credit card": "card",
+                   "debit card": "card", "visa": "card", "mastercard": "card", "directly": "direct_to_supplier",
+                   "enterprise pro": "enterprise_pro", "late": "late_shipment", "damaged": "damaged_in_transit",
+                   "lost": "never_arrived", "quality": "quality_not_as_contracted", "short": "quantity_short"}
 
 
-_INFORMATIONAL = re.compile(r"(how|what|when|which|why|where|who)\b", re.I)
+@dataclass(frozen=True)
+class Reply:
+    """What became of a typed reply: accepted, to be asked again (`message` says how), or an
+    aside: a question for the assistant, to answer before returning to the same step."""
 
-
-def detect_intent(text: str) -> str | None:
-    """'financing' or 'order' when the user asks whether they qualify; None for plain questions."""
-    if _ORDER_INTENT.search(text):
-        return "order"
-    # "How do I qualify for the 2014 loans?" asks about a scheme, not about the user's case.
-    if _FINANCING_INTENT.search(text) and not _INFORMATIONAL.match(text.strip()):
-        return "financing"
-    return None
+    accepted: bool
+    message: str = ""
+    aside: bool = False
 
 
 def prefill(kind: str, text: str) -> dict:
@@ -127,83 +133,99 @@ def prefill(kind: str, text: str) -> dict:
 
 
 class EligibilityFlow:
-    def __init__(self, kind: str, answers: dict | None = None):
+    def __init__(self, kind: str, answers: dict | None = None, checker=None):
         if kind not in QUESTIONS:
             raise ValueError(f"unknown check {kind!r}")
         self.kind = kind
         self.answers = dict(answers or {})
+        self.checker = checker
 
     @classmethod
-    def start(cls, kind: str, message: str = "") -> EligibilityFlow:
-        return cls(kind, prefill(kind, message))
+    def start(cls, kind: str, message: str = "", checker=None) -> EligibilityFlow:
+        return cls(kind, prefill(kind, message), checker)
 
     @classmethod
-    def from_state(cls, state: dict) -> EligibilityFlow:
-        return cls(state["kind"], state.get("answers"))
+    def from_state(cls, state: dict, checker=None) -> EligibilityFlow:
+        return cls(state["kind"], state.get("answers"), checker)
 
     def state(self) -> dict:
         return {"kind": self.kind, "answers": dict(self.answers)}
 
+    def _matters(self, name: str) -> bool:
+        relevant = getattr(self.checker, "relevant", None)
+        return relevant is None or relevant(self.kind, name, self.answers)
+
     def next_question(self) -> Question | None:
+        settled = getattr(self.checker, "settled", None)
+        if settled is not None and settled(self.kind, self.answers):
+            return None  # an answer already decides the outcome
         for question in QUESTIONS[self.kind]:
-            if question.field not in self.answers:
+            if question.field not in self.answers and self._matters(question.field):
                 return question
         return None
 
-    def answer(self, text: str) -> str | None:
-        """Record the answer to the current question; return a re-ask message if it is not valid."""
+    def answer(self, text: str) -> Reply:
+        """Record the reply to the current question, or say why it was not taken."""
         question = self.next_question()
         if question is None:
-            return None
+            return Reply(True)
+        text = text.strip()
+        if question.kind == "text" and looks_like_question(text):
+            return Reply(False, aside=True)
         try:
-            value = _parse(question, text.strip())
-        except ValueError as exc:
-            return f"{exc} {question.prompt}"
+            value = _parse(question, text)
+        except ReplyError as exc:
+            if looks_like_question(text):
+                return Reply(False, aside=True)
+            return Reply(False, f"{exc} {question.prompt}")
         trial = {**self.answers, question.field: value}
         try:
-            CHECK_INPUTS[self.kind].model_validate(trial)
+            self._validate(trial)
         except ValidationError as exc:
             problem = field_errors(exc).get(question.field)
             if problem:
-                return f"That answer {problem}. {question.prompt}"
+                return Reply(False, f"That answer {problem}. {question.prompt}")
         self.answers[question.field] = value
-        return None
+        return Reply(True)
+
+    def _validate(self, answers: dict):
+        model = CHECK_INPUTS[self.kind]
+        # Questions not asked (skipped, or the check stopped early) count as not known.
+        unasked = {name: None for name, info in model.model_fields.items() if info.is_required() and name not in answers}
+        return model.model_validate({**unasked, **answers})
 
     def build(self):
         """The validated input; raises ValidationError (see field_errors) if something is off."""
-        return CHECK_INPUTS[self.kind].model_validate(self.answers)
+        return self._validate(self.answers)
 
 
 def _parse(question: Question, text: str):
     low = text.lower().rstrip(".!")
+    if not low:
+        raise ReplyError("Please type an answer (or 'not sure').")
+    if question.kind == "days" and is_not_received(low):
+        return None  # not received yet
+    if is_unsure(low):
+        if question.kind == "days":
+            raise ReplyError("The date you confirmed receipt is on the order page; please give your best estimate in days.")
+        return None
     if question.kind == "yesno":
-        if low in _YES or low.startswith("yes"):
-            return True
-        if low in _NO or low.startswith("no"):
-            return False
-        raise ValueError("Please answer yes or no.")
+        return parse_yes_no(low)
     if question.kind == "choice":
         for value, label in question.choices:
-            if low in {value, label.lower()}:
+            if low in {value, label.lower(), LABELS.get(value, "").lower()}:
                 return value
-        raise ValueError("Please pick one of: " + ", ".join(label for _, label in question.choices) + ".")
-    if question.kind == "days" and (low in _NOT_YET or low.startswith("not")):
-        return None
+        alias = next((v for k, v in _CHOICE_ALIASES.items() if re.search(rf"\b{re.escape(k)}\b", low)), None)
+        if alias and alias in {v for v, _ in question.choices}:
+            return alias
+        raise ReplyError("Please pick one of: " + ", ".join(label for _, label in question.choices) + ".")
     if question.kind in {"number", "integer", "days"}:
-        cleaned = re.sub(r"(?i)us\$|\$|rmb|usd|,|\s", "", text)
-        multiplier = 1
-        if m := re.fullmatch(r"(?i)([\d.]+)(k|m|million|thousand)", cleaned):
-            cleaned, unit = m.group(1), m.group(2).lower()
-            multiplier = 1_000 if unit in {"k", "thousand"} else 1_000_000
-        try:
-            number = float(cleaned) * multiplier
-        except ValueError:
-            raise ValueError("Please answer with a number.") from None
+        number = parse_amount(text, question.unit)
         if question.kind in {"integer", "days"}:
-            if number != int(number):
-                raise ValueError("Please answer with a whole number.")
-            return int(number)
+            if question.kind == "integer" and number != int(number):
+                raise ReplyError("Please answer with a whole number.")
+            return int(round(number))
         return number
-    if not text:
-        raise ValueError("Please type an answer.")
+    if len(text) > 60:
+        raise ReplyError("Please type just the country name, for example China.")
     return text

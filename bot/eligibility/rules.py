@@ -94,6 +94,9 @@ class Rules:
     financing_limit: FinancingLimit
     order_rules: tuple[Rule, ...]
     order_steps: tuple[Step, ...] = field(default=())
+    # Whose criteria and of when, for the headline of every result ("Under the ... criteria, ...").
+    financing_era: str = "the published criteria of the schemes in our documents"
+    order_era: str = "the Trade Assurance rules in our documents"
 
     def sources(self) -> set[str]:
         docs = {r.source for r in self.financing_rules + self.order_rules} | {s.source for s in self.order_steps}
@@ -187,7 +190,11 @@ def parse_rules(text: str, known_documents: set[str] | None = None) -> Rules:
             raise RulesError(f"{where}: 'when' must list covered, not_covered and/or unclear")
         steps.append(Step(_require(raw, "id", where), when, _require(raw, "text", where),
                           _require(raw, "deadline", where), _require(raw, "source", where), tuple(raw.get("problems", []))))
-    rules = Rules(_rules(financing.get("rules"), "financing"), limit, _rules(order.get("rules"), "order"), tuple(steps))
+    eras = {}
+    for name, table in (("financing", financing), ("order", order)):
+        if "era" in table:
+            eras[f"{name}_era"] = _require(table, "era", f"[{name}]")
+    rules = Rules(_rules(financing.get("rules"), "financing"), limit, _rules(order.get("rules"), "order"), tuple(steps), **eras)
     if known_documents is not None:
         missing = sorted(rules.sources() - known_documents)
         if missing:

@@ -14,6 +14,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.commands import TELEGRAM, commands_for
 from bot.ratelimit import SlidingWindowLimiter
 from bot.service import Assistant
 from bot.settings import Settings
@@ -27,15 +28,8 @@ from bot.tg.persistence import SQLitePersistence
 
 log = logging.getLogger(__name__)
 
-COMMANDS = [
-    BotCommand("start", "What I can do, with examples"),
-    BotCommand("help", "How to use the assistant"),
-    BotCommand("ask", "Ask a question (in groups)"),
-    BotCommand("eligibility", "Check financing or order protection"),
-    BotCommand("talkingpoints", "Sourced bullets on a topic"),
-    BotCommand("chart", "A chart of the key figures"),
-    BotCommand("cancel", "Stop a check"),
-]
+# Telegram's menu shows what everyone may use; admin commands are listed in /help.
+COMMANDS = [BotCommand(c.name, c.help) for c in commands_for(TELEGRAM) if not c.admin]
 
 
 def api_urls(base: str | None) -> tuple[str, str] | None:
@@ -68,6 +62,7 @@ def build_application(settings: Settings, assistant: Assistant) -> Application:
     app.add_handler(CommandHandler("ask", questions.ask_command))
     app.add_handler(CommandHandler("talkingpoints", staff.talkingpoints_command))
     app.add_handler(CommandHandler("chart", staff.chart_command))
+    app.add_handler(CommandHandler("briefing", staff.briefing_command))
     app.add_handler(CommandHandler("reingest", admin.reingest_command))
     app.add_handler(CommandHandler("gaps", admin.gaps_command))
     app.add_handler(CommandHandler("stats", admin.stats_command))

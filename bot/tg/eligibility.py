@@ -43,7 +43,8 @@ class EligibilityIntent(filters.MessageFilter):
 def _keyboard(question: Question) -> InlineKeyboardMarkup | None:
     if not question.choices:
         return None
-    buttons = [InlineKeyboardButton(label, callback_data=f"el:ans:{value}") for value, label in question.choices]
+    choices = question.choices + (("not sure", "Not sure"),)
+    buttons = [InlineKeyboardButton(label, callback_data=f"el:ans:{value}") for value, label in choices]
     return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
 
 
@@ -73,9 +74,10 @@ async def _begin(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: str, 
     if services(context).assistant.eligibility_checker() is None:
         await context.bot.send_message(update.effective_chat.id, "The eligibility rules are not loaded yet; please try again later.")
         return ConversationHandler.END
-    flow = EligibilityFlow.start(kind, message)
+    flow = EligibilityFlow.start(kind, message, services(context).assistant.eligibility_checker())
     await context.bot.send_message(update.effective_chat.id,
-                                   f"Let's run a quick {KIND_NAMES[kind]}. Send /cancel to stop at any time.")
+                                   f"Let's run a quick {KIND_NAMES[kind]}. 'Not sure' is a fine answer; "
+                                   f"send /cancel to stop at any time.")
     return await _ask_next(update, context, flow)
 
 
@@ -110,11 +112,22 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str)
     if not state:
         await context.bot.send_message(update.effective_chat.id, "That check has expired; send /eligibility to start again.")
         return ConversationHandler.END
-    flow = EligibilityFlow.from_state(state)
-    problem = flow.answer(text)
-    if problem:
+    flow = EligibilityFlow.from_state(state, services(context).assistant.eligibility_checker())
+    reply = flow.answer(text)
+    if reply.aside:
+        # A question typed mid-check: answer it, then return to the same step.
+        from bot.tg.questions import reply_with_answer
+
+        await reply_with_answer(update, context, text)
         question = flow.next_question()
-        await context.bot.send_message(update.effective_chat.id, problem, reply_markup=_keyboard(question) if question else None)
+        if question is not None:
+            await context.bot.send_message(update.effective_chat.id, f"Back to the check: {question.prompt} (or /cancel to stop)",
+                                           reply_markup=_keyboard(question))
+        return ASKING
+    if not reply.accepted:
+        question = flow.next_question()
+        await context.bot.send_message(update.effective_chat.id, reply.message,
+                                       reply_markup=_keyboard(question) if question else None)
         return ASKING
     return await _ask_next(update, context, flow)
 

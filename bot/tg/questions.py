@@ -9,6 +9,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOpti
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
+from bot.commands import TELEGRAM, commands_for
+from bot.eligibility.intent import offer_text, suggest_check
 from bot.tg.common import over_rate_limit, services, typing
 from bot.tg.render import answer_parts, feedback_keyboard
 
@@ -26,13 +28,9 @@ START_TEXT = (
     "Ask in your own words, or tap an example. /eligibility checks whether you might qualify for "
     "financing or whether an order is protected. /help lists everything."
 )
-HELP_TEXT = (
-    "<b>Ask</b> a question in a message (in groups: mention me, reply to me, or use /ask).\n"
-    "/eligibility: financing pre-check or order-protection check (/cancel stops it)\n"
-    "/talkingpoints TOPIC: 3 to 6 sourced bullets for a presentation\n"
-    "/chart TOPIC: a chart of the key figures\n"
-    "Admins: /reingest, send a document to add it, /gaps, /stats"
-)
+HELP_TEXT = "<b>Ask</b> a question in a message (in groups: mention me, reply to me, or use /ask).\n" + "\n".join(
+    f"{c.usage()}: {c.help}" for c in commands_for(TELEGRAM) if not c.admin
+) + "\nAdmins: " + ", ".join(f"/{c.name}" for c in commands_for(TELEGRAM) if c.admin) + ", or send a document to add it"
 LINKS_OFF = LinkPreviewOptions(is_disabled=True)
 
 
@@ -47,26 +45,31 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await update.effective_message.reply_html(HELP_TEXT)
 
 
-async def reply_with_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
-    """Answer `question` in the current chat, with citations and feedback buttons."""
+async def reply_with_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str, offer: bool = False):
+    """Answer `question` in the current chat, with citations and feedback buttons; returns the answer.
+    With `offer`, an answer about financing or protection ends by offering the guided check."""
     if await over_rate_limit(update, context):
-        return
+        return None
     chat, user = update.effective_chat, update.effective_user
     assistant = services(context).assistant
     async with typing(context, chat.id):
         # The work is CPU-bound: a thread keeps other chats responsive meanwhile.
         answer = await asyncio.to_thread(assistant.ask, question, str(chat.id), str(user.id), "telegram")
+    if offer and answer.grounded and (kind := suggest_check(question)):
+        answer.text += "\n\n" + offer_text(kind)  # in the same message: one question, one reply
     parts = answer_parts(answer)
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
         markup = feedback_keyboard(answer.question_id) if last and answer.question_id and answer.grounded else None
         await context.bot.send_message(chat.id, part, parse_mode=ParseMode.HTML, reply_markup=markup,
                                        link_preview_options=LINKS_OFF)
+    return answer
 
 
 async def private_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A plain message in a private chat is a question."""
-    await reply_with_answer(update, context, update.effective_message.text)
+    """A plain message in a private chat is a question; one about financing or protection is
+    answered, then the check is offered (it starts only on a clear request)."""
+    await reply_with_answer(update, context, update.effective_message.text, offer=True)
 
 
 async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -1,15 +1,16 @@
-"""Handlers for HR and training staff: /talkingpoints and /chart."""
+"""Handlers for HR and training staff: /talkingpoints, /chart and /briefing."""
 
 from __future__ import annotations
 
 import asyncio
 import html
+import re
 
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import ContextTypes
 
-from bot.presenting import NoFiguresError, chart_topics, load_figures, render_chart, talking_points
+from bot.presenting import NoFiguresError, chart_topics, load_figures, render_chart, talking_points, topic_problem
 from bot.tg.common import over_rate_limit, services, typing
 from bot.tg.questions import LINKS_OFF
 from bot.tg.render import sources_html, split_paragraphs
@@ -53,3 +54,23 @@ async def chart_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     await context.bot.send_photo(update.effective_chat.id, photo=chart.png, caption=chart.caption[:1024],
                                  filename=f"{chart.topic}.png")
+
+
+async def briefing_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/briefing TOPIC: a PowerPoint deck with talking points, a chart and sources."""
+    from bot.briefing import build_briefing
+
+    topic = " ".join(context.args or [])
+    if problem := topic_problem(topic, "briefing"):
+        await update.effective_message.reply_text(problem)
+        return
+    if await over_rate_limit(update, context):
+        return
+    async with typing(context, update.effective_chat.id):
+        deck = await asyncio.to_thread(build_briefing, services(context).assistant, topic)
+    if deck is None:
+        await update.effective_message.reply_text(f"My documents have no material on “{topic}”, so I made no briefing.")
+        return
+    name = "briefing-" + ("-".join(re.findall(r"[a-z0-9]+", topic.lower()))[:40] or "topic") + ".pptx"
+    await context.bot.send_document(update.effective_chat.id, document=deck.pptx, filename=name,
+                                    caption=f"Briefing: {topic} ({deck.slide_count} slides)"[:1024])
