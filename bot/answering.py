@@ -136,7 +136,7 @@ def compose_extractive(question: str, terms: list[str], ranked: list[RankedChunk
             score += _intent_bonus(sentence, intents, audience)
             if wants_figure and _NUMBER.search(sentence):
                 score += 0.03
-            if _is_pointer(sentence):
+            if is_pointer(sentence):
                 score -= 0.10  # a list of other sections' titles states no fact
             if position == 0 and rc.chunk.questions:
                 score += 0.03  # a section titled by a question opens with its direct answer
@@ -153,7 +153,7 @@ def compose_extractive(question: str, terms: list[str], ranked: list[RankedChunk
         margin = SAME_CHUNK_MARGIN if cand.chunk_rank == best.chunk_rank else OTHER_CHUNK_MARGIN
         if "comparison" in intents:
             margin = SAME_CHUNK_MARGIN  # a comparison needs both sides
-        if _is_pointer(cand.sentence):
+        if is_pointer(cand.sentence):
             continue  # a pointer to other sections adds no fact to an answer that has one
         if cand.score >= best.score - margin and not any(_same_fact(cand, c) for c in chosen):
             chosen.append(cand)
@@ -182,9 +182,16 @@ def _intent_bonus(sentence: str, intents, audience: str | None) -> float:
     return bonus
 
 
-def _is_pointer(sentence: str) -> bool:
-    """A sentence that mostly names other sections ('see "What is Easy Return?"'), not a fact."""
+_POINTS_ELSEWHERE = re.compile(r"\b(described|explained|given|covered|listed)\s+(in|under)\s+[\"“]|\bown section\b|"
+                               r"\bsection below\b", re.I)
+
+
+def is_pointer(sentence: str) -> bool:
+    """A sentence that sends the reader to other sections ('... is described in "What is Easy
+    Return?"') rather than stating a fact: useful in a document, padding in an answer."""
     quoted = _POINTER.findall(sentence)
+    if _POINTS_ELSEWHERE.search(sentence):
+        return True
     return len(quoted) >= 2 or sum(len(q) for q in quoted) > 0.4 * len(sentence)
 
 

@@ -102,6 +102,11 @@ class Assistant:
         data = flow.build()
         return checker.check_financing(data) if flow.kind == "financing" else checker.check_order(data)
 
+    def glossary(self):
+        """The glossary of the index in use, or None."""
+        snap = self.retriever.snapshot()
+        return self._grounding.get(snap).glossary if snap and snap.chunks else None
+
     def data_file(self, name: str) -> str | None:
         """The validated text of a data file (figures, rules) in the active index version."""
         snap = self.retriever.snapshot()

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bot.answering import Citation
+from bot.answering import is_pointer
 from bot.retrieval import tokenize
 
 MIN_POINTS, MAX_POINTS = 3, 6
@@ -113,19 +114,21 @@ def talking_points(assistant, topic: str) -> TalkingPoints:
     if not re.search(r"[^\W_]", query):
         return TalkingPoints(topic)
     vector = assistant.embedder.embed_queries([query])[0]
-    retrieval = assistant.retriever.search(query, vector, k=8)
+    # The topic's glossary synonyms ("dispute" = claim, refund request) widen the word search.
+    glossary = assistant.glossary()
+    retrieval = assistant.retriever.search(query, vector, k=8, search_text=glossary.expand(query) if glossary else None)
     if not retrieval.grounded:  # the same gate as answers: no points on what the documents lack
         return TalkingPoints(topic)
     snap = retrieval.snapshot
     # Sections the search ranks high (dense and lexical together) lend their sentences weight.
     boost = {rc.chunk.chunk_id: 0.2 * (1 - i / max(len(retrieval.ranked), 1)) for i, rc in enumerate(retrieval.ranked)}
     vectors = snap.sentence_vectors([sid for c in snap.chunks for sid in c.sentence_ids])
-    wanted = set(tokenize([query])[0])
+    wanted = set(tokenize([glossary.expand(query) if glossary else query])[0])
     by_doc: dict[str, list[_Candidate]] = {}
     for chunk in snap.chunks:
         for sid, sentence in zip(chunk.sentence_ids, chunk.sentences):
-            if sid not in vectors or not 40 <= len(sentence) <= 400:
-                continue
+            if sid not in vectors or not 40 <= len(sentence) <= 400 or is_pointer(sentence):
+                continue  # a pointer to other sections is no talking point
             score = float(vectors[sid] @ vector) + boost.get(chunk.chunk_id, 0.0)
             score += 0.08 if has_figure(sentence) else 0.0
             if wanted:  # the topic's own words ("dispute") pick the sentence within a section
