@@ -10,7 +10,6 @@ import asyncio
 import json
 import logging
 import os
-import pytest
 import re
 import shutil
 import socket
@@ -20,6 +19,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from bot.records import Records
