@@ -35,7 +35,9 @@ INTENT_CUES = {
     "time": re.compile(r"\d+\s*(?:calendar |working |business )?(?:days?|hours?|weeks?|months?|years?)\b|\b(19|20)\d\d\b|"
                        r"\bday \d|\bimmediately\b|\bsame day\b", re.I),
     "procedure": re.compile(r"\bclick|\bgo(es)? to\b|\bopen(s)? the\b|\"[^\"]+\"|\bselect|\bupload|\bsubmit|\bthen\b|\bfirst\b", re.I),
-    "who": re.compile(r"\b(supplier|alibaba|buyer|bank|seller)s?\b.{0,40}\b(pays?|refunds?|decides?|runs?|provides?)", re.I),
+    "who": re.compile(r"\b(supplier|alibaba|buyer|bank|seller)s?\b.{0,40}\b(pays?|refunds?|decides?|runs?|provides?)|"
+                      r"\b(carried out|run|provided|offered|launched|proposed|founded|led) by\b|\bby [A-Z][\w.]+|"
+                      r"\b(president|ceo|founder|chairman|executive|director|minister)\b", re.I),
 }
 INTENT_BONUS = {"exclusion": 0.12, "cost": 0.08, "time": 0.08, "procedure": 0.06, "who": 0.05}
 _POINTER = re.compile(r"[\"“][^\"”]{5,120}\?[\"”]")  # a quoted section title
@@ -143,13 +145,22 @@ def compose_extractive(question: str, terms: list[str], ranked: list[RankedChunk
             candidates.append(Candidate(sentence, sid, rank, position, score, vec))
     if not candidates:
         return "", []
+    # A sentence that only points to other sections never leads, unless nothing else is there.
+    candidates = [c for c in candidates if not is_pointer(c.sentence)] or candidates
     candidates.sort(key=lambda c: c.score, reverse=True)
     best = candidates[0]
     chosen = [best]
+    # A section opens with its direct answer: it comes with the best sentence of its section.
+    opening = next((c for c in candidates if c.chunk_rank == best.chunk_rank and c.position == 0), None)
+    if opening is not None and opening is not best and opening.score >= best.score - SAME_CHUNK_MARGIN \
+            and ranked[best.chunk_rank].chunk.questions:
+        chosen.append(opening)
     limit = MAX_SENTENCES + (1 if "comparison" in intents else 0)
     for cand in candidates[1:]:
         if len(chosen) == limit:
             break
+        if cand in chosen:
+            continue
         margin = SAME_CHUNK_MARGIN if cand.chunk_rank == best.chunk_rank else OTHER_CHUNK_MARGIN
         if "comparison" in intents:
             margin = SAME_CHUNK_MARGIN  # a comparison needs both sides

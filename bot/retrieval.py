@@ -14,7 +14,7 @@ import bm25s
 import numpy as np
 import Stemmer
 
-from bot.relevance import QUESTION_WORDS, closest_term, decide
+from bot.relevance import GREY_ZONE_WIDTH, QUESTION_WORDS, closest_term, decide
 from bot.store import ActiveIndex, KnowledgeStore, iter_records
 
 log = logging.getLogger(__name__)
@@ -190,7 +190,7 @@ class Retriever:
             return Retrieval(query, [], False, 0.0, snap)
         terms = tokenize([query])[0]
         search_terms = snap.corrected(tokenize([search_text])[0] if search_text else terms)
-        dense, questions = self._dense(snap, query_vector)
+        dense, questions, sentences = self._dense(snap, query_vector)
         lexical = self._lexical(snap, search_terms)
         fused: dict[str, float] = {}
         # Three votes: sentences by meaning, words, and the questions sections answer (a section
@@ -204,25 +204,34 @@ class Retriever:
         ranked = [RankedChunk(snap.by_id[c], fused[c], dense.get(c, 0.0), lexical.get(c, 0.0), questions.get(c, 0.0))
                   for c in order]
         top_dense = max(dense.values(), default=0.0)
+        # The best sentence alone: a matching section question must be backed by its text. Needed
+        # only in the gate's grey zone; the ranked sections' sentence vectors are cached.
+        top_sentence = None
+        if self.relevance_threshold <= top_dense < self.relevance_threshold + GREY_ZONE_WIDTH:
+            vectors = snap.sentence_vectors([sid for rc in ranked[:3] for sid in rc.chunk.sentence_ids])
+            top_sentence = max((float(vec @ query_vector) for vec in vectors.values()), default=0.0)
         gate = decide(query, top_dense, self.relevance_threshold, terms, snap.vocabulary,
-                      [snap.chunk_terms[rc.chunk.chunk_id] for rc in ranked[:3]], self._generic)
+                      [snap.chunk_terms[rc.chunk.chunk_id] for rc in ranked[:3]], self._generic, top_sentence)
         return Retrieval(query, ranked, gate.grounded, top_dense, snap, gate.reason, search_terms)
 
-    def _dense(self, snap: IndexSnapshot, query_vector: np.ndarray) -> tuple[dict[str, float], dict[str, float]]:
-        """Best similarity per chunk over its sentences and questions, and over its questions only."""
+    def _dense(self, snap: IndexSnapshot, query_vector: np.ndarray) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
+        """Best similarity per chunk over its sentences and questions, over its questions only, and
+        over its sentences only."""
         n = min(DENSE_CANDIDATES, snap.sentence_count)
         # Ids are "<chunk id>-<position>" or "<chunk id>-q<n>", so no metadata needs fetching here.
         result = snap.collection.query(query_embeddings=[query_vector], n_results=n, include=["distances"])
         best: dict[str, float] = {}
         questions: dict[str, float] = {}
+        sentences: dict[str, float] = {}
         for record_id, distance in zip(result["ids"][0], result["distances"][0]):
             chunk_id, position = record_id.rsplit("-", 1)
             sim = 1.0 - float(distance)
             if sim > best.get(chunk_id, -1.0):
                 best[chunk_id] = sim
-            if position.startswith("q") and sim > questions.get(chunk_id, -1.0):
-                questions[chunk_id] = sim
-        return best, questions
+            kind = questions if position.startswith("q") else sentences
+            if sim > kind.get(chunk_id, -1.0):
+                kind[chunk_id] = sim
+        return best, questions, sentences
 
     def _lexical(self, snap: IndexSnapshot, terms: list[str]) -> dict[str, float]:
         if not terms:

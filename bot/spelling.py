@@ -25,8 +25,17 @@ CHAT_WORDS = {
     "plz": "please", "thx": "thanks", "yrs": "years", "yr": "year", "hrs": "hours", "mins": "minutes",
     "tho": "though", "coz": "because", "cuz": "because", "bc": "because", "b4": "before", "2day": "today",
     "govt": "government", "amt": "amount", "qty": "quantity", "pcs": "pieces", "msg": "message",
+    "exec": "executive", "execs": "executives", "biz": "business", "mgr": "manager", "info": "information",
+    "approx": "approximately", "intl": "international", "acct": "account", "acc": "account",
 }
 _WORD = re.compile(r"[A-Za-z][A-Za-z']*")
+COMMON_WORD_COUNT = 50_000_000  # about the 3,000 most frequent English words
+
+
+def _omits_letters(typo: str, word: str) -> bool:
+    """`typo` is `word` with letters left out ("tme" in "time")."""
+    letters = iter(word)
+    return len(word) > len(typo) and all(ch in letters for ch in typo)
 
 
 def _english_dictionary_path() -> str:
@@ -77,21 +86,29 @@ class SpellingCorrector:
         lower = word.lower()
         if lower in CHAT_WORDS:
             return CHAT_WORDS[lower]
-        if len(lower) < 4 or self.is_known(lower) or "'" in lower:
+        if len(lower) < 3 or self.is_known(lower) or "'" in lower or not lower.isalpha():
             return word
         fixed = self._cache.get(lower)
         if fixed is None:
             if len(self._cache) > 20_000:  # bounded under a flood of made-up words
                 self._cache.clear()
-            # Long words tolerate two slips, others one. A short word is only corrected to a word
-            # of our documents ("mony" -> "money"): short names ("Temu") are too close to others.
-            distance = 2 if len(lower) >= 7 else 1
-            suggestions = self._load().lookup(lower, Verbosity.CLOSEST, max_edit_distance=distance)
-            if len(lower) <= 4:
-                suggestions = [s for s in suggestions if s.term in self.domain_words]
-            fixed = suggestions[0].term if suggestions else lower
-            self._cache[lower] = fixed
+            fixed = self._cache[lower] = self._best_correction(lower)
         return word if fixed == lower else fixed
+
+    def _best_correction(self, lower: str) -> str:
+        # Long words tolerate two slips, others one.
+        distance = 2 if len(lower) >= 7 else 1
+        suggestions = self._load().lookup(lower, Verbosity.CLOSEST, max_edit_distance=distance)
+        if len(lower) <= 4:
+            # Short words are close to many others, and short names ("Temu", "DHL") must survive:
+            # only a word with letters left out ("tme" -> "time", "mony" -> "money") is fixed, and
+            # only to one of our documents' words or a common English one.
+            suggestions = [s for s in suggestions if _omits_letters(lower, s.term)
+                           and (s.term in self.domain_words or s.count >= COMMON_WORD_COUNT)]
+        else:
+            # Phone typists mostly leave letters out: prefer a word the typo is a subsequence of.
+            suggestions.sort(key=lambda s: (s.distance, not _omits_letters(lower, s.term)))
+        return suggestions[0].term if suggestions else lower
 
     def correct(self, text: str) -> str:
         """`text` with misspelt words replaced; everything else (numbers, punctuation) kept."""

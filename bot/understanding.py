@@ -44,7 +44,7 @@ INTENT_PATTERNS = {
                  r"\bwhat (do|should|can) (i|we) do\b|\bwhat now\b|\bwhat happens (now|next)\b|\bprocedure\b",
     "eligibility": r"\bqualify\b|\beligib(le|ility)\b|\bam i (covered|protected)\b|\bis my (order|purchase|payment) "
                    r"(covered|protected|safe)\b|\brequirements?\b|\bcriteria\b",
-    "who": r"\bwho\b|\bwhich (company|bank|party|side)\b",
+    "who": r"\bwho\b|\bwhich (company|companies|bank|banks|party|side|person|people|executive|official|firm|firms)\b",
     "why": r"\bwhy\b",
     "comparison": r"\bvs\.?\b|\bversus\b|\bcompared?\b|\bdifference\b|\bbetter\b|\bcheaper\b|\bfaster\b|\bor\b.{0,40}\?$",
 }
