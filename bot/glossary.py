@@ -48,6 +48,13 @@ class Glossary:
             key=lambda item: -len(item[0]),
         )
 
+        # Abbreviations: a short all-capitals synonym of a term that is itself written out.
+        self._abbreviations = {name.lower(): entry for entry in entries for name in entry.synonyms
+                               if re.fullmatch(r"[A-Z]{2,5}", name) and " " in entry.term}
+        self._abbreviation_pattern = re.compile(
+            r"(?<![\w/$])(" + "|".join(map(re.escape, sorted(self._abbreviations, key=len, reverse=True))) + r")(?![\w/])",
+            re.IGNORECASE)
+
     def __len__(self) -> int:
         return len(self.entries)
 
@@ -69,6 +76,15 @@ class Glossary:
         for written, entry in self.mentions(text):
             extra += [n for n in entry.names if n.lower() != written.lower()]
         return f"{text} {' '.join(dict.fromkeys(extra))}".strip() if extra else text
+
+    def spell_out(self, text: str) -> str:
+        """`text` with domain abbreviations written out ("TA" -> "Trade Assurance (TA)"): the
+        embedding model does not know them, so "does TA cover quality?" would match nothing."""
+        def replace(match: re.Match) -> str:
+            entry = self._abbreviations[match.group(0).lower()]
+            return f"{entry.term} ({match.group(0)})"
+
+        return self._abbreviation_pattern.sub(replace, text) if self._abbreviations else text
 
     def find(self, phrase: str) -> GlossaryEntry | None:
         """The entry whose term or synonym is exactly `phrase` (as a whole), if any."""

@@ -70,7 +70,7 @@ def missing_key_terms(retrieval: Retrieval, focus: str, original: str, is_englis
     snap = retrieval.snapshot
     glossary_names = glossary_names or {}
     capitalised = {w.lower() for w in re.findall(r"(?<=\w )[A-Z][\w\-]{2,}", original)}
-    words = content_words(focus)
+    words = [w for w in content_words(focus) if len(w) > 2]  # "cn", "uk": too short to name a subject
     # Names that are not English words (Kabbage, AliExpress) are specific wherever they occur;
     # a capitalised English word (Apple, Western) only when few sections use it.
     names = tokenize([" ".join(w for w in words if not is_english_word(w))])[0] if words else []

@@ -19,7 +19,7 @@ from bot.embeddings import LocalEmbeddings
 from bot.grounding import GroundingCache, missing_key_terms
 from bot.language import ENGLISH, notice_for
 from bot.subjects import subject_phrase
-from bot.understanding import Query, search_text_for, understand
+from bot.understanding import Query, search_text_for, split_clauses, understand
 from bot.ingest import IngestReport, run_ingest
 from bot.records import Records
 from bot.retrieval import Retrieval, Retriever
@@ -151,6 +151,9 @@ class Assistant:
         vectors = self.embedder.embed_queries([search, query.text] if follow_up else [search])
         search_text = search_text_for(search, grounding.glossary, query.intents)
         retrieval = self.retriever.search(search, vectors[0], k=self.settings.retrieval_k, search_text=search_text)
+        if not retrieval.grounded and not follow_up:
+            # A message that asks two things at once may match no section as a whole: try its parts.
+            retrieval, search, vectors = self._best_clause(query, grounding, retrieval, search, vectors)
         retrieved = [rc.chunk.doc_id for rc in retrieval.ranked]
         if query.definition and not (retrieval.ranked and retrieval.ranked[0].question_match >= DOCUMENT_ANSWERS_DEFINITION):
             return _glossary_answer(query), retrieval
@@ -180,6 +183,20 @@ class Assistant:
             answer = Answer(text, True, citations)
         answer.retrieved = retrieved
         return answer, retrieval
+
+    def _best_clause(self, query: Query, grounding, retrieval: Retrieval, search: str, vectors):
+        """The best-supported part of a compound question, when one is covered; else unchanged."""
+        clauses = split_clauses(query.text)
+        if not clauses:
+            return retrieval, search, vectors
+        clause_vectors = self.embedder.embed_queries(clauses)
+        best = None
+        for clause, vector in zip(clauses, clause_vectors):
+            found = self.retriever.search(clause, vector, k=self.settings.retrieval_k,
+                                          search_text=search_text_for(clause, grounding.glossary, query.intents))
+            if found.grounded and (best is None or found.top_dense > best[0].top_dense):
+                best = (found, clause, [vector])
+        return best if best else (retrieval, search, vectors)
 
     def feedback(self, question_id: int, user_id: str, value: int) -> bool:
         return self.records.record_feedback(question_id, user_id, value)

@@ -25,7 +25,7 @@ CHAT_WORDS = {
     "plz": "please", "thx": "thanks", "yrs": "years", "yr": "year", "hrs": "hours", "mins": "minutes",
     "tho": "though", "coz": "because", "cuz": "because", "bc": "because", "b4": "before", "2day": "today",
     "govt": "government", "amt": "amount", "qty": "quantity", "pcs": "pieces", "msg": "message",
-    "exec": "executive", "execs": "executives", "biz": "business", "mgr": "manager", "info": "information",
+    "cn": "can", "w/": "with", "min": "minimum", "max": "maximum", "exec": "executive", "execs": "executives", "biz": "business", "mgr": "manager", "info": "information",
     "approx": "approximately", "intl": "international", "acct": "account", "acc": "account",
 }
 _WORD = re.compile(r"[A-Za-z][A-Za-z']*")

@@ -43,8 +43,14 @@ CALENDAR_WORDS = set("monday tuesday wednesday thursday friday saturday sunday j
                      "july august september october november december christmas easter".split())
 
 
+_CONTRACTION = re.compile(r"(?:'s|'re|'ve|'ll|'d|'m|n't)$")
+
+
 def content_words(text: str) -> list[str]:
-    return [w for w in (m.group(0).lower() for m in _WORD.finditer(text)) if w not in STOP_WORDS and len(w) > 1]
+    """The words of `text` that carry its topic: lower case, contractions cut ("we're" -> "we"),
+    question and filler words dropped."""
+    words = (_CONTRACTION.sub("", m.group(0).lower()) for m in _WORD.finditer(text))
+    return [w for w in words if w not in STOP_WORDS and len(w) > 1]
 
 
 def _is_known(word: str, vocabulary: set[str], stems: set[str], stem) -> bool:

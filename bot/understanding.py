@@ -36,7 +36,8 @@ INTENT_PATTERNS = {
                  r"\bexclu(ded|des|sions?)\b|\bexceptions?\b|\bnot cover(ed)?\b|\bwhat (is|isn't|are|aren't) not\b|"
                  r"\bwhich .{0,30}\bnot\b|\boutside (of )?(the )?(cover|protection|trade assurance)",
     "cost": r"\bhow much\b|\bcosts?\b|\bfees?\b|\bcharges?\b|\bcharged\b|\bprice\b|\bexpensive\b|\bcheap(er|est)?\b|"
-            r"\bpercent(age)?\b|%|\bcommission\b|\bsurcharge\b|\bfree\b|\bpay extra\b|\bwhat (does|do) .{0,30} take\b",
+            r"\bpercent(age)?\b|%|\bcommission\b|\bsurcharge\b|\bfree\b|\bpay extra\b|\bwhat (does|do) .{0,30} take\b|"
+            r"\btake a (cut|percentage|share)\b",
     "time": r"\bhow long\b|\bhow many (days|hours|weeks|months)\b|\bwhen\b|\bdeadline\b|\btime ?(limit|frame)\b|\bhow (early|late)\b|\bby when\b|"
             r"\bhow (soon|fast|quickly)\b|\buntil\b|\bwithin\b|\bstill (open|claim|complain|ask|apply)|\btoo late\b|"
             r"\bwhat (year|date|day)\b",
@@ -46,12 +47,15 @@ INTENT_PATTERNS = {
                    r"(covered|protected|safe)\b|\brequirements?\b|\bcriteria\b",
     "who": r"\bwho\b|\bwhich (company|companies|bank|banks|party|side|person|people|executive|official|firm|firms)\b",
     "why": r"\bwhy\b",
-    "comparison": r"\bvs\.?\b|\bversus\b|\bcompared?\b|\bdifference\b|\bbetter\b|\bcheaper\b|\bfaster\b|\bor\b.{0,40}\?$",
+    "comparison": r"\bvs\.?\b|\bversus\b|\bcompared?\b|\bdifference\b|\bbetter\b|\bcheaper\b|\bfaster\b|\bor\b.{0,40}\?$|"
+                  r"\b(fastest|cheapest|quickest|best|safest|slowest)\b",
 }
 _INTENTS = {name: re.compile(pattern, re.I) for name, pattern in INTENT_PATTERNS.items()}
 _SELLER = re.compile(
     r"\b(as an? (seller|supplier|manufacturer|exporter|vendor|factory)|i'?m an? (seller|supplier|manufacturer|exporter|"
     r"vendor|factory)|i am an? (seller|supplier|manufacturer|exporter)|my (buyers?|customers?|clients?)|"
+    r"(we'?re|we are|i'?m|i am) (the |a )?(seller|supplier|manufacturer|factory|vendor)s?|(seller|supplier) side|"
+    r"our (buyers?|customers?)|"
     r"(sellers?|suppliers?|vendors?) (pay|are charged)|for (sellers|suppliers)|charge (the )?(sellers?|suppliers?))\b", re.I)
 _BUYER = re.compile(
     r"\b(as an? (buyer|importer|customer)|i'?m an? (buyer|importer)|i am an? (buyer|importer)|(me|us),? the buyers?|"
@@ -109,6 +113,22 @@ def extract_focus(message: str) -> str:
     return " ".join(text.split()[-MAX_FOCUS_WORDS:])
 
 
+_CLAUSE_BREAK = re.compile(
+    r"\s*[?;]\s*|\s*,\s*(?=(?:and |but |so |or )?(?:what|wat|how|can|could|do|does|is|are|will|when|who|why|its|it's)\b)|"
+    r"\s+and\s+(?=(?:is|are|can|could|do|does|what|how|will|would)\b)", re.I)
+MIN_CLAUSE_WORDS = 4
+
+
+def split_clauses(text: str) -> list[str]:
+    """The parts of a message that asks two things at once ("can I pay in euros by bank transfer
+    and is it still protected"), each long enough to stand alone; [] for a single question."""
+    if len(text.split()) < 10:
+        return []
+    parts = [p.strip(" ,.!") for p in _CLAUSE_BREAK.split(text) if p and p.strip(" ,.!")]
+    parts = [p for p in parts if len(p.split()) >= MIN_CLAUSE_WORDS]
+    return parts[:3] if len(parts) > 1 else []
+
+
 def detect_intents(text: str) -> set[str]:
     return {name for name, pattern in _INTENTS.items() if pattern.search(text)}
 
@@ -136,11 +156,12 @@ def understand(message: str, glossary: Glossary | None, speller: SpellingCorrect
     if query.language != ENGLISH:
         return query
     query.focus = extract_focus(message)
-    query.text = speller.correct(query.focus) if speller else query.focus
+    corrected = speller.correct(query.focus) if speller else query.focus
+    query.text = glossary.spell_out(corrected) if glossary else corrected
     query.intents = detect_intents(query.text)
     query.search_text = search_text_for(query.text, glossary, query.intents)
     query.audience = detect_audience(query.text)
-    query.definition = definition_entry(query.text, glossary)
+    query.definition = definition_entry(corrected, glossary)
     if query.definition:
         query.intents.add("definition")
     return query
