@@ -10,7 +10,7 @@ import re
 import threading
 
 from bot.glossary import GLOSSARY_FILE, Glossary, GlossaryError, parse_glossary
-from bot.retrieval import IndexSnapshot, Retrieval, _stemmer, tokenize
+from bot.retrieval import IndexSnapshot, Retrieval, stem_word, tokenize
 from bot.spelling import SpellingCorrector
 from bot.subjects import SubjectChecker, content_words
 
@@ -41,7 +41,7 @@ class Grounding:
         self.known_words = frozenset(snapshot.words | (self.glossary.words() if self.glossary else set()))
         self.speller = SpellingCorrector(set(self.known_words))
         anchors = [name for e in self.glossary.entries for name in (e.term, *e.synonyms[:3])] if self.glossary else []
-        self.subjects = SubjectChecker(set(self.known_words), set(snapshot.vocabulary), _stemmer.stemWord,
+        self.subjects = SubjectChecker(set(self.known_words), set(snapshot.vocabulary), stem_word,
                                        self.speller.is_english, embed, anchors)
 
 

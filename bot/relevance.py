@@ -38,20 +38,6 @@ def closest_term(term: str, vocabulary: set[str]) -> str | None:
     return match[0] if match else None
 
 
-def unknown_terms(terms: list[str], vocabulary: set[str]) -> list[str]:
-    """Topic words the documents never use, allowing for typos and inflections."""
-    unknown = []
-    for term in terms:
-        if term in vocabulary or len(term) < 3 or term.isdigit():
-            continue
-        if len(term) >= 6 and any(v.startswith(term[:6]) for v in vocabulary):
-            continue
-        if closest_term(term, vocabulary):
-            continue
-        unknown.append(term)
-    return unknown
-
-
 def decide(question: str, top_dense: float, threshold: float, terms: list[str], vocabulary: set[str],
            chunk_terms: list[set[str]], generic: set[str], top_sentence: float | None = None) -> GateDecision:
     if top_dense < threshold:

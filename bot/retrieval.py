@@ -37,6 +37,11 @@ def _lexical(texts: list[str]) -> list[str]:
     return [_COUNTRY_US.sub("USA", text) for text in texts]
 
 
+def stem_word(word: str) -> str:
+    """A word as the search index stores it."""
+    return _stemmer.stemWord(word.lower())
+
+
 def tokenize(texts: list[str]) -> list[list[str]]:
     return bm25s.tokenize(_lexical(texts), stopwords="en", stemmer=_stemmer, return_ids=False, show_progress=False)
 

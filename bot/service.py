@@ -18,11 +18,11 @@ from bot.conversation import retrieval_query
 from bot.embeddings import LocalEmbeddings
 from bot.grounding import GroundingCache, missing_key_terms
 from bot.language import ENGLISH, notice_for
-from bot.subjects import subject_phrase
+from bot.subjects import content_words, subject_phrase
 from bot.understanding import Query, search_text_for, split_clauses, understand
 from bot.ingest import IngestReport, run_ingest
 from bot.records import Records
-from bot.retrieval import Retrieval, Retriever
+from bot.retrieval import Retrieval, Retriever, stem_word
 from bot.settings import Settings
 from bot.store import KnowledgeStore
 
@@ -166,7 +166,7 @@ class Assistant:
             subject = subject_phrase(_surface_words(missing, query.text), query.focus) or ", ".join(missing)
             return Answer(decline_text(f"{subject} in connection with that question", suggestions), False,
                           kind="declined", retrieved=retrieved), retrieval
-        retrieved = [rc.chunk.doc_id for rc in retrieval.ranked]
+        retrieved = [rc.chunk.doc_id for rc in retrieval.ranked]  # the key-name check may reorder them
 
         answer = None
         if self.chat_model is not None:
@@ -205,8 +205,9 @@ class Assistant:
 def _glossary_answer(query: Query) -> Answer:
     entry = query.definition
     also = f" Also called: {', '.join(entry.synonyms)}." if entry.synonyms else ""
+    lead = entry.definition if entry.definition.lower().startswith(entry.term.lower()) else f"{entry.term}: {entry.definition}"
     citation = Citation(1, "Glossary", entry.term, entry.source, "", 1.0, "glossary")
-    return Answer(f"{entry.term}: {entry.definition}{also} [1]", True, [citation], retrieved=["glossary"])
+    return Answer(f"{lead}{also} [1]", True, [citation], retrieved=["glossary"])
 
 
 def _nearest_topics(retrieval: Retrieval) -> list[str]:
@@ -221,10 +222,7 @@ def _nearest_topics(retrieval: Retrieval) -> list[str]:
 
 def _surface_words(stems: list[str], text: str) -> list[str]:
     """The words of `text` whose stems are `stems`, as written."""
-    from bot.retrieval import _stemmer
-    from bot.subjects import content_words
-
-    return [w for w in content_words(text) if _stemmer.stemWord(w) in stems]
+    return [w for w in content_words(text) if stem_word(w) in stems]
 
 
 def _configured_chat_model(settings: Settings):

@@ -103,3 +103,20 @@ def test_no_fact_twice_and_no_pointer_sentences(assistant):
     sentences = re.split(r"(?<=[.!?])\s+", re.sub(r"\s*\[\d+\]", "", answer.text))
     assert len(sentences) == len(set(sentences))
     assert not re.search(r"\"[^\"]{5,120}\?\"", answer.text)
+
+
+def test_typos_are_fixed_and_names_survive():
+    from bot.spelling import SpellingCorrector
+
+    speller = SpellingCorrector({"supplier", "assurance", "money", "back", "time", "refund"})
+    assert speller.correct("wat hapens if suplier dosnt ship on tme, do i get mony bak?") == \
+        "what happens if supplier doesn't ship on time, do i get money back?"
+    assert speller.correct("temu shopify dhl FBA asurance") == "temu shopify dhl FBA assurance"
+
+
+def test_abbreviations_are_spelt_out_for_the_embedding_model():
+    glossary = parse_glossary(
+        "- term: Trade Assurance\n  synonyms: [TA, order protection]\n"
+        "  definition: Alibaba.com's own order-protection programme.\n  source: https://example.com/ta\n")
+    assert glossary.spell_out("does TA cover quality?") == "does Trade Assurance (TA) cover quality?"
+    assert glossary.spell_out("data and tables") == "data and tables"
