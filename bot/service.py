@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+import sqlite3
 import threading
 import time
 
@@ -112,13 +113,24 @@ class Assistant:
         if not re.search(r"[^\W_]", question):
             return Answer(EMPTY_TEXT, False, kind="invalid")
 
-        history = self.records.recent_questions(chat_id) if chat_id != "cli" else []
+        history = self._recent_questions(chat_id) if chat_id != "cli" else []
         answer, retrieval = self._answer(question, history)
-        answer.question_id = self.records.record_question(
-            chat_id=chat_id, user_id=user_id, channel=channel, question=question, kind=answer.kind,
-            grounded=answer.grounded, top_score=retrieval.top_dense, latency_ms=(time.perf_counter() - started) * 1000,
-        )
+        try:
+            answer.question_id = self.records.record_question(
+                chat_id=chat_id, user_id=user_id, channel=channel, question=question, kind=answer.kind,
+                grounded=answer.grounded, top_score=retrieval.top_dense, latency_ms=(time.perf_counter() - started) * 1000,
+            )
+        except sqlite3.Error as exc:
+            # A full disk or a damaged records file costs a usage record, never the answer itself.
+            log.warning("Could not record a question (%s); the answer is sent without a record", exc)
         return answer
+
+    def _recent_questions(self, chat_id: str) -> list[str]:
+        try:
+            return self.records.recent_questions(chat_id)
+        except sqlite3.Error as exc:
+            log.warning("Could not read the conversation (%s); answering without it", exc)
+            return []
 
     def _answer(self, question: str, history: list[str]) -> tuple[Answer, Retrieval]:
         query = retrieval_query(question, history)

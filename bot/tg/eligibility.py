@@ -110,7 +110,13 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str)
     if not state:
         await context.bot.send_message(update.effective_chat.id, "That check has expired; send /eligibility to start again.")
         return ConversationHandler.END
-    flow = EligibilityFlow.from_state(state)
+    try:
+        flow = EligibilityFlow.from_state(state)
+    except (KeyError, TypeError, ValueError):  # saved by another version, or damaged: start over
+        await _save(context, None)
+        await context.bot.send_message(update.effective_chat.id,
+                                       "I could not resume your earlier check; send /eligibility to start again.")
+        return ConversationHandler.END
     problem = flow.answer(text)
     if problem:
         question = flow.next_question()
