@@ -17,7 +17,7 @@ import numpy as np
 from bot.answering import DECLINE_TEXT, Answer, compose_extractive, compose_with_chat_model
 from bot.conversation import retrieval_query
 from bot.embeddings import LocalEmbeddings
-from bot.ingest import IngestReport, run_ingest
+from bot.ingest import IngestError, IngestReport, ingest_lock, ingest_locked, recover_interrupted_upload, run_ingest
 from bot.records import Records
 from bot.retrieval import Retrieval, Retriever
 from bot.settings import Settings
@@ -51,6 +51,7 @@ class Assistant:
         self.chat_model = chat_model if chat_model is not None else _configured_chat_model(settings)
         self._ingest_lock = threading.RLock()  # an upload holds it across file move and ingest
         self._checker = None  # (rules text, checker) of the rules in force
+        self._recover_upload_at_start()
 
     def close(self) -> None:
         self.records.close()
@@ -73,8 +74,26 @@ class Assistant:
         folder and the index stay as they were (UploadError or IngestError says why)."""
         from bot.uploads import install_upload
 
-        with self._ingest_lock:
-            return install_upload(self.settings.knowledge_dir, file_name, data, self.settings.max_document_bytes, self.ingest)
+        def ingest_new_file() -> IngestReport:
+            report = ingest_locked(self.settings, self.store, lambda: self.embedder)
+            self.retriever.snapshot(force=True)
+            return report
+
+        # The ingest lock (across processes) is held from the file's move to the end of its ingest,
+        # so no other ingest can activate, or recover, the upload half-way.
+        with self._ingest_lock, ingest_lock(self.settings):
+            recover_interrupted_upload(self.settings, self.store)
+            return install_upload(self.settings.knowledge_dir, file_name, data, self.settings.max_document_bytes,
+                                  ingest_new_file)
+
+    def _recover_upload_at_start(self) -> None:
+        """A bot killed during an upload: make the folder match the index before anything else.
+        Skipped when another process is ingesting (it recovers under its own lock)."""
+        try:
+            with ingest_lock(self.settings):
+                recover_interrupted_upload(self.settings, self.store)
+        except IngestError:
+            pass
 
     def eligibility_checker(self):
         """The checker for the rules in force (those of the active index version), or None."""
