@@ -34,6 +34,10 @@ class StoreBusyError(RuntimeError):
     """Another process holds the embedded store; the message says what to do instead."""
 
 
+class StoreUnavailableError(StoreBusyError):
+    """The Chroma server did not answer within the startup window; the message is one line."""
+
+
 @dataclass
 class ActiveIndex:
     collection: str
@@ -64,6 +68,34 @@ def _ensure_database(settings: Settings) -> None:
         admin.create_database(settings.chroma_database)
 
 
+def _connect_server(settings: Settings):
+    """A client of the Chroma server, retried with a growing pause for STARTUP_RETRY_SECONDS:
+    the server is often started at the same time as the bot and takes a few seconds to listen."""
+    where = f"{settings.chroma_host}:{settings.chroma_port}"
+    deadline = time.monotonic() + settings.startup_retry_seconds
+    pause = 1.0
+    while True:
+        try:
+            _ensure_database(settings)
+            return chromadb.HttpClient(
+                host=settings.chroma_host,
+                port=settings.chroma_port,
+                settings=ChromaSettings(anonymized_telemetry=False),
+                database=settings.chroma_database,
+            )
+        except Exception as exc:  # noqa: BLE001 - the client raises ValueError, httpx or its own errors
+            left = deadline - time.monotonic()
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            if left <= 0:
+                raise StoreUnavailableError(
+                    f"Cannot reach the Chroma server at {where} after {settings.startup_retry_seconds:.0f} s "
+                    f"({reason}); start it (chroma run --path DIR --port {settings.chroma_port}) or check "
+                    "CHROMA_HOST and CHROMA_PORT.") from None
+            log.warning("The Chroma server at %s is not answering yet (%s); trying again in %.0f s", where, reason, min(pause, left))
+            time.sleep(min(pause, left))
+            pause = min(pause * 2, 15.0)
+
+
 def lock_file(path: Path, mode: int) -> int | None:
     """Take a non-blocking flock; return the descriptor, or None when someone else holds it."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -83,13 +115,7 @@ class KnowledgeStore:
         self.settings = settings
         self._store_lock_fd: int | None = None
         if settings.uses_chroma_server:
-            _ensure_database(settings)
-            self.client = chromadb.HttpClient(
-                host=settings.chroma_host,
-                port=settings.chroma_port,
-                settings=ChromaSettings(anonymized_telemetry=False),
-                database=settings.chroma_database,
-            )
+            self.client = _connect_server(settings)
         else:
             self._store_lock_fd = self._hold_store_lock(exclusive)
             self.client = chromadb.PersistentClient(
