@@ -4,6 +4,10 @@ Each ingest writes a complete new collection (`kb_v...`) and then flips one reco
 `kb_registry` collection. Readers follow that pointer, so they see the old index or the new
 one, never a half-written one. The pointer lives in Chroma itself, so the embedded store and a
 shared Chroma server behave the same way.
+
+A replaced version is not dropped at once: readers in this and other processes may be in the
+middle of a search on it (they look at the pointer about once a second). It is marked retired
+in the registry and dropped by the first ingest after RETIRED_GRACE_SECONDS.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ log = logging.getLogger(__name__)
 REGISTRY = "kb_registry"
 VERSION_PREFIX = "kb_v"
 ACTIVE_ID = "active"
+RETIRED_PREFIX = "retired:"
+RETIRED_GRACE_SECONDS = 300.0  # far longer than any search or answer takes
 PAGE = 2000  # records per get/add call: Chroma caps batch sizes
 
 
@@ -160,7 +166,13 @@ class KnowledgeStore:
         )
 
     def activate(self, index: ActiveIndex) -> None:
-        """Point readers at `index`: a single upsert, so the switch is atomic."""
+        """Point readers at `index`: a single upsert, so the switch is atomic. The version it
+        replaces is marked retired first, so no drop can catch it unmarked after the switch."""
+        previous = self.active()
+        if previous is not None and previous.collection != index.collection:
+            self.registry.upsert(ids=[RETIRED_PREFIX + previous.collection], embeddings=[[0.0]],
+                                 documents=[previous.collection],
+                                 metadatas=[{"collection": previous.collection, "retired_at": time.time()}])
         self.registry.upsert(
             ids=[ACTIVE_ID],
             embeddings=[[0.0]],
@@ -189,15 +201,30 @@ class KnowledgeStore:
     def collection(self, name: str):
         return self.client.get_collection(name, embedding_function=None)
 
-    def drop_inactive_versions(self) -> list[str]:
-        """Delete every version but the active one: leftovers of replaced or crashed ingests."""
+    def _retired(self) -> dict[str, float]:
+        """Replaced versions still kept for readers: collection name -> when it was replaced."""
+        got = self.registry.get(where={"retired_at": {"$gte": 0}}, include=["metadatas"])
+        return {meta["collection"]: float(meta["retired_at"]) for meta in got["metadatas"]}
+
+    def drop_inactive_versions(self, grace_seconds: float = RETIRED_GRACE_SECONDS) -> list[str]:
+        """Delete every version but the active one: leftovers of crashed ingests at once, replaced
+        versions once they have been retired for `grace_seconds` (readers may still use them)."""
         active = self.active()
-        dropped = []
+        retired = self._retired()
+        now = time.time()
+        dropped, kept = [], set()
         for col in self.client.list_collections():
             name = col if isinstance(col, str) else col.name
-            if name.startswith(VERSION_PREFIX) and (active is None or name != active.collection):
-                self.client.delete_collection(name)
-                dropped.append(name)
+            if not name.startswith(VERSION_PREFIX) or (active is not None and name == active.collection):
+                continue
+            if name in retired and now - retired[name] < grace_seconds:
+                kept.add(name)
+                continue
+            self.client.delete_collection(name)
+            dropped.append(name)
+        forgotten = [RETIRED_PREFIX + name for name in retired if name not in kept]
+        if forgotten:
+            self.registry.delete(ids=forgotten)
         return dropped
 
 

@@ -133,7 +133,8 @@ def test_ingest_killed_at_any_point_leaves_the_previous_index(data_copy, knowled
     active, ids, names = active_state(data_copy)
     assert active != version_before
     assert len(ids) == len(set(ids))  # no duplicates
-    assert [n for n in names if n.startswith("kb_v")] == [active]  # leftovers dropped
+    # Leftovers of the killed ingests are dropped; the replaced version stays a while for readers.
+    assert sorted(n for n in names if n.startswith("kb_v")) == sorted([active, version_before])
     fresh = ask(env)
     assert "3.25%" in fresh["answer"] and "2.95%" not in fresh["answer"]
     assert "blue" in ask(env, "What do Zorblax lanes carry?")["answer"]
