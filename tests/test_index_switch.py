@@ -100,3 +100,46 @@ def test_questions_in_one_process_survive_ingests_in_another(tmp_path, embedder,
         assert askers.declined == 0 and askers.answers >= 4
     finally:
         assistant.close()
+
+
+class TrackedEmbedder:
+    """The session's model, counting how many sentences the ingest has embedded so far."""
+
+    def __init__(self, inner):
+        self.inner, self.done, self.total = inner, 0, 0
+
+    def encode(self, texts, progress=None):
+        self.total = len(texts)
+
+        def step(n):
+            self.done += n
+            if progress:
+                progress(n)
+        return self.inner.encode(texts, progress=step)
+
+
+def test_questions_are_answered_while_a_large_ingest_embeds(kb_settings, knowledge_copy, embedder, tmp_path):
+    """Item 11: the model was held for a whole ingest, so a question waited for all of it.
+    Asserted by order, not by the clock: the answers arrive while the embedding is still going."""
+    from test_processes import write_big_document
+
+    data = tmp_path / "data"
+    shutil.copytree(kb_settings.data_dir / "chroma", data / "chroma")
+    settings = make_settings(data, knowledge_copy)
+    assistant = Assistant(settings, embedder=embedder, records=Records(tmp_path / "r.sqlite3"))
+    write_big_document(knowledge_copy, "teal")
+    tracked = TrackedEmbedder(embedder)
+    ingest = threading.Thread(target=run_ingest, args=(settings, assistant.store, lambda: tracked))
+    try:
+        ingest.start()
+        while tracked.done == 0:
+            assert ingest.is_alive(), "the ingest ended before embedding anything"
+            time.sleep(0.01)
+        seen = []
+        for question in QUESTIONS:
+            assert assistant.ask(question).grounded
+            seen.append(tracked.done)
+        assert seen[-1] < tracked.total, f"answers came only after the embedding: {seen} of {tracked.total}"
+    finally:
+        ingest.join(300)
+        assistant.close()
