@@ -14,12 +14,13 @@ import sys
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.chunking import Chunk, split_document
 from bot.datafiles import DataFileError, load_data_files
 from bot.documents import DocumentError, SourceDocument, find_document_paths, load_document
+from bot.ingest_report import IngestReport
+from bot.ingest_state import knowledge_fingerprint, save_state
 from bot.settings import Settings
 from bot.store import PAGE, ActiveIndex, KnowledgeStore, iter_records, lock_file
 
@@ -32,42 +33,6 @@ class IngestError(RuntimeError):
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__("Ingest stopped; the active index was left as it was.\n" + "\n".join(f"  - {p}" for p in problems))
-
-
-@dataclass
-class IngestReport:
-    documents: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in ("added", "updated", "removed", "unchanged")})
-    chunks: dict[str, int] = field(default_factory=lambda: {"added": 0, "removed": 0, "unchanged": 0})
-    sentences_embedded: int = 0
-    data_files_changed: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    version: str = ""
-    seconds: float = 0.0
-
-    @property
-    def changed(self) -> bool:
-        d = self.documents
-        return bool(d["added"] or d["updated"] or d["removed"] or self.data_files_changed)
-
-    def summary(self) -> str:
-        d, c = self.documents, self.chunks
-        lines = [
-            f"Documents: {len(d['added'])} added, {len(d['updated'])} updated, {len(d['removed'])} removed, "
-            f"{len(d['unchanged'])} unchanged.",
-            f"Chunks: {c['added']} added, {c['removed']} removed, {c['unchanged']} unchanged "
-            f"({self.sentences_embedded} sentences embedded).",
-        ]
-        for kind in ("added", "updated", "removed"):
-            if d[kind]:
-                lines.append(f"  {kind}: {', '.join(d[kind])}")
-        if self.data_files_changed:
-            lines.append(f"Data files updated: {', '.join(self.data_files_changed)}.")
-        for warning in self.warnings:
-            lines.append(f"Warning: {warning}.")
-        if not self.changed:
-            lines.append("Nothing changed; the index is up to date.")
-        lines.append(f"Index version {self.version} ({self.seconds:.2f} s).")
-        return "\n".join(lines)
 
 
 def read_knowledge(settings: Settings) -> tuple[list[SourceDocument], dict[str, str]]:
@@ -157,6 +122,8 @@ def ingest_locked(settings: Settings, store: KnowledgeStore, embedder_factory, p
     interrupted upload (an upload holds the lock from putting its file in place until its
     ingest is done)."""
     started = time.perf_counter()
+    # Taken before reading: a file edited meanwhile then makes the next ingest look again.
+    fingerprint = knowledge_fingerprint(settings)
     # Documents are read under the lock too, so two ingests never interleave their reads and writes.
     docs, data_files = read_knowledge(settings)
     chunks_by_doc = {doc.doc_id: split_document(doc) for doc in docs}
@@ -194,6 +161,7 @@ def ingest_locked(settings: Settings, store: KnowledgeStore, embedder_factory, p
             store, active, new_chunks, kept, manifest, data_files, embedder_factory, progress
         )
     store.drop_inactive_versions()
+    save_state(settings, fingerprint, report, len(new_chunks))
     report.seconds = time.perf_counter() - started
     return report
 

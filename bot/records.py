@@ -7,7 +7,6 @@ write well under a millisecond without losing committed rows when the process di
 from __future__ import annotations
 
 import re
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass

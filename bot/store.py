@@ -19,11 +19,12 @@ import os
 import time
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import chromadb
 from chromadb.config import Settings as ChromaSettings
 
+from bot.locks import is_locked as _is_locked
+from bot.locks import lock_file
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -51,14 +52,6 @@ class ActiveIndex:
     manifest: dict[str, str] = field(default_factory=dict)  # doc_id -> content hash
     data_files: dict[str, str] = field(default_factory=dict)  # validated rules/figures text
     chunk_count: int = 0
-
-
-def _is_locked(path: Path) -> bool:
-    fd = lock_file(path, fcntl.LOCK_EX)
-    if fd is None:
-        return True
-    os.close(fd)
-    return False
 
 
 def _ensure_database(settings: Settings) -> None:
@@ -100,18 +93,6 @@ def _connect_server(settings: Settings):
             log.warning("The Chroma server at %s is not answering yet (%s); trying again in %.0f s", where, reason, min(pause, left))
             time.sleep(min(pause, left))
             pause = min(pause * 2, 15.0)
-
-
-def lock_file(path: Path, mode: int) -> int | None:
-    """Take a non-blocking flock; return the descriptor, or None when someone else holds it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, mode | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        return None
-    return fd
 
 
 class KnowledgeStore:

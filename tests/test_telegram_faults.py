@@ -14,7 +14,6 @@ import pytest
 
 from bot.records import Records
 from bot.service import Assistant
-from bot.tg.errors import APOLOGY
 from conftest import fill_disk
 from fake_telegram import FakeTelegram
 from test_telegram_bot import ADMIN, USER, bot, bot_settings, index_copy, start_app, stop_app  # noqa: F401 - fixtures
