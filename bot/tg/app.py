@@ -82,6 +82,7 @@ def build_application(settings: Settings, assistant: Assistant) -> Application:
     app.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND, questions.group_message))
     app.add_handler(CallbackQueryHandler(questions.feedback_clicked, pattern=r"^fb:"))
     app.add_handler(CallbackQueryHandler(questions.example_clicked, pattern=r"^ex:"))
+    app.add_handler(CallbackQueryHandler(questions.stale_button))  # last: any other button
     app.add_error_handler(error_handler)
     return app
 

@@ -125,3 +125,8 @@ async def feedback_clicked(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     recorded = bool(match) and await asyncio.to_thread(
         services(context).assistant.feedback, int(match[1]), str(query.from_user.id), int(match[2]))
     await query.answer("Thanks for the feedback!" if recorded else "Sorry, I could not record that.")
+
+
+async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button no handler takes (a finished check's, or forged data): stop the spinner, say so."""
+    await update.callback_query.answer("This button no longer works; send /start or /eligibility to begin again.")
