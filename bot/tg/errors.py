@@ -23,16 +23,16 @@ class RedactSecrets(logging.Filter):
         super().__init__()
         self.secrets = [s for s in secrets if s]
 
-    def _clean(self, text: str) -> str:
+    def clean(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, "[REDACTED]")
         return text
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = self._clean(record.getMessage())
+        record.msg = self.clean(record.getMessage())
         record.args = None
         if record.exc_info:
-            record.exc_text = self._clean(logging.Formatter().formatException(record.exc_info))
+            record.exc_text = self.clean(logging.Formatter().formatException(record.exc_info))
             record.exc_info = None
         return True
 
@@ -54,7 +54,7 @@ def install_redaction(*secrets: str) -> None:
             text = f"The bot stopped: {exc_type.__name__}: {exc}\n"
         else:
             text = "".join(traceback.format_exception(exc_type, exc, tb))
-        sys.stderr.write(redactor._clean(text))
+        sys.stderr.write(redactor.clean(text))
 
     sys.excepthook = report
     threading.excepthook = lambda args: args.exc_type is SystemExit or report(args.exc_type, args.exc_value,
