@@ -72,6 +72,9 @@ def cmd_ask(args, settings: Settings) -> int:
 
 
 def cmd_ingest(args, settings: Settings) -> int:
+    if not settings.uses_chroma_server and (report := _unchanged_report(settings)) is not None:
+        print(report.summary())
+        return 0
     from bot.ingest import IngestError, run_ingest
     from bot.store import KnowledgeStore, StoreBusyError
 
@@ -96,6 +99,29 @@ def cmd_ingest(args, settings: Settings) -> int:
         store.close()
     print(report.summary())
     return 0
+
+
+def _unchanged_report(settings: Settings):
+    """The summary of an ingest that would change nothing, found without importing the store
+    (bot/ingest_state.py); None when an ingest must run, or someone else holds the locks."""
+    import fcntl
+    import os
+    import time
+
+    from bot.ingest_state import unchanged_report
+    from bot.locks import lock_file
+
+    started = time.perf_counter()
+    locks = [lock_file(settings.data_dir / "store.lock", fcntl.LOCK_EX), lock_file(settings.ingest_lock_path, fcntl.LOCK_EX)]
+    try:
+        report = unchanged_report(settings) if None not in locks else None
+    finally:
+        for fd in locks:
+            if fd is not None:
+                os.close(fd)
+    if report is not None:
+        report.seconds = time.perf_counter() - started
+    return report
 
 
 def cmd_chat(args, settings: Settings) -> int:

@@ -115,7 +115,7 @@ def _read_markdown(text: str, rel: Path) -> tuple[str, str, tuple[str, ...], str
 
 def _read_pdf(raw: bytes, rel: Path) -> tuple[str, str, tuple[str, ...], str]:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import LimitReachedError, PdfReadError
 
     if not raw.startswith(b"%PDF"):
         raise DocumentError(rel, "is not a valid PDF (no %PDF header)")
@@ -129,6 +129,13 @@ def _read_pdf(raw: bytes, rel: Path) -> tuple[str, str, tuple[str, ...], str]:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise DocumentError(rel, f"is a broken PDF ({exc})") from exc
+    except LimitReachedError as exc:
+        raise DocumentError(rel, "is a PDF that expands to far more data than its size (a decompression bomb?)") from exc
+    except NotImplementedError as exc:
+        raise DocumentError(rel, f"is a PDF using a feature the PDF reader does not support ({exc})") from exc
+    except Exception as exc:  # noqa: BLE001 - an uploaded file is untrusted input to a large parser:
+        # whatever it raises, the admin must get the file's name and a reason, not a crash.
+        raise DocumentError(rel, f"is a PDF that cannot be read ({type(exc).__name__}: {exc})") from exc
     return str(title), "", (), "\n\n".join(p.strip() for p in pages if p.strip())
 
 

@@ -14,11 +14,13 @@ import sys
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from pathlib import Path
 
 from bot.chunking import Chunk, split_document
 from bot.datafiles import DataFileError, load_data_files
 from bot.documents import DocumentError, SourceDocument, find_document_paths, load_document
+from bot.ingest_report import IngestReport
+from bot.ingest_state import knowledge_fingerprint, save_state
 from bot.settings import Settings
 from bot.store import PAGE, ActiveIndex, KnowledgeStore, iter_records, lock_file
 
@@ -33,46 +35,15 @@ class IngestError(RuntimeError):
         super().__init__("Ingest stopped; the active index was left as it was.\n" + "\n".join(f"  - {p}" for p in problems))
 
 
-@dataclass
-class IngestReport:
-    documents: dict[str, list[str]] = field(default_factory=lambda: {k: [] for k in ("added", "updated", "removed", "unchanged")})
-    chunks: dict[str, int] = field(default_factory=lambda: {"added": 0, "removed": 0, "unchanged": 0})
-    sentences_embedded: int = 0
-    data_files_changed: list[str] = field(default_factory=list)
-    version: str = ""
-    seconds: float = 0.0
-
-    @property
-    def changed(self) -> bool:
-        d = self.documents
-        return bool(d["added"] or d["updated"] or d["removed"] or self.data_files_changed)
-
-    def summary(self) -> str:
-        d, c = self.documents, self.chunks
-        lines = [
-            f"Documents: {len(d['added'])} added, {len(d['updated'])} updated, {len(d['removed'])} removed, "
-            f"{len(d['unchanged'])} unchanged.",
-            f"Chunks: {c['added']} added, {c['removed']} removed, {c['unchanged']} unchanged "
-            f"({self.sentences_embedded} sentences embedded).",
-        ]
-        for kind in ("added", "updated", "removed"):
-            if d[kind]:
-                lines.append(f"  {kind}: {', '.join(d[kind])}")
-        if self.data_files_changed:
-            lines.append(f"Data files updated: {', '.join(self.data_files_changed)}.")
-        if not self.changed:
-            lines.append("Nothing changed; the index is up to date.")
-        lines.append(f"Index version {self.version} ({self.seconds:.2f} s).")
-        return "\n".join(lines)
-
-
 def read_knowledge(settings: Settings) -> tuple[list[SourceDocument], dict[str, str]]:
     """Load and validate every document and data file; raise IngestError listing all problems."""
     folder = settings.knowledge_dir
     if not folder.is_dir():
         raise IngestError([f"{folder}: the knowledge folder does not exist (set KNOWLEDGE_DIR)"])
     problems, docs = [], []
-    for path in find_document_paths(folder):
+    paths = find_document_paths(folder)
+    problems += _same_document_problems(paths, folder)
+    for path in paths:
         try:
             docs.append(load_document(path, folder, settings.max_document_bytes))
         except DocumentError as exc:
@@ -87,6 +58,27 @@ def read_knowledge(settings: Settings) -> tuple[list[SourceDocument], dict[str, 
     if problems:
         raise IngestError(problems)
     return docs, data_files
+
+
+def _same_document_problems(paths: list[Path], folder: Path) -> list[str]:
+    """A document is known by its path without the extension: two files with one such id (notes.md
+    and notes.txt) would silently drop one of them from the index."""
+    by_id: dict[str, list[str]] = {}
+    for path in paths:
+        rel = path.relative_to(folder)
+        by_id.setdefault(rel.with_suffix("").as_posix(), []).append(rel.as_posix())
+    return [f"{' and '.join(names)}: are the same document '{doc_id}' (a document is known by its name "
+            "without the extension); rename or remove one of them"
+            for doc_id, names in by_id.items() if len(names) > 1]
+
+
+def duplicate_title_warnings(docs: list[SourceDocument]) -> list[str]:
+    """Answers cite documents by title: two documents with one title cannot be told apart."""
+    by_title: dict[str, list[str]] = {}
+    for doc in docs:
+        by_title.setdefault(doc.title.casefold(), []).append(doc.path)
+    return [f"{' and '.join(paths)} have the same title; answers will cite them alike, so give each its own title"
+            for paths in by_title.values() if len(paths) > 1]
 
 
 @contextmanager
@@ -109,19 +101,36 @@ def run_ingest(
 ) -> IngestReport:
     """Bring the index in line with the knowledge folder. `embedder_factory` is only called
     when something needs embedding, so an up-to-date re-ingest never loads the model."""
-    started = time.perf_counter()
     with ingest_lock(settings):
-        return _ingest_locked(settings, store, embedder_factory, progress, started)
+        recover_interrupted_upload(settings, store)
+        return ingest_locked(settings, store, embedder_factory, progress)
 
 
-def _ingest_locked(settings, store, embedder_factory, progress, started) -> IngestReport:
+def recover_interrupted_upload(settings: Settings, store: KnowledgeStore) -> None:
+    """Make the knowledge folder match the index in use after an upload killed half-way
+    (bot/uploads.py). The caller holds the ingest lock."""
+    from bot.uploads import recover_upload
+
+    active = store.active()
+    done = recover_upload(settings.knowledge_dir, active.manifest if active else {}, active.data_files if active else {})
+    if done:
+        log.warning("%s", done)
+
+
+def ingest_locked(settings: Settings, store: KnowledgeStore, embedder_factory, progress: bool = False) -> IngestReport:
+    """`run_ingest` for a caller that already holds the ingest lock and has recovered any
+    interrupted upload (an upload holds the lock from putting its file in place until its
+    ingest is done)."""
+    started = time.perf_counter()
+    # Taken before reading: a file edited meanwhile then makes the next ingest look again.
+    fingerprint = knowledge_fingerprint(settings)
     # Documents are read under the lock too, so two ingests never interleave their reads and writes.
     docs, data_files = read_knowledge(settings)
     chunks_by_doc = {doc.doc_id: split_document(doc) for doc in docs}
     manifest = {doc.doc_id: doc.content_hash for doc in docs}
     active = store.active()
     old_manifest = active.manifest if active else {}
-    report = IngestReport()
+    report = IngestReport(warnings=duplicate_title_warnings(docs))
     for doc_id, digest in manifest.items():
         if doc_id not in old_manifest:
             report.documents["added"].append(doc_id)
@@ -152,6 +161,7 @@ def _ingest_locked(settings, store, embedder_factory, progress, started) -> Inge
             store, active, new_chunks, kept, manifest, data_files, embedder_factory, progress
         )
     store.drop_inactive_versions()
+    save_state(settings, fingerprint, report, len(new_chunks))
     report.seconds = time.perf_counter() - started
     return report
 

@@ -7,11 +7,12 @@ write well under a millisecond without losing committed rows when the process di
 from __future__ import annotations
 
 import re
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from bot.sqlite_files import open_database
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS questions (
@@ -53,12 +54,8 @@ class Gap:
 
 class Records:
     def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db = open_database(path, SCHEMA, "The records file")
         self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA busy_timeout=5000")
-        self._db.executescript(SCHEMA)
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -86,14 +83,19 @@ class Records:
         return [r[0] for r in reversed(rows)]
 
     def record_feedback(self, question_id: int, user_id: str, value: int) -> bool:
-        """Store (or change) a user's vote on an answer; False when the answer is unknown."""
+        """Store (or change) the asker's vote on their answer. False, and nothing stored, when the
+        answer is unknown, was asked by someone else, or the vote is not +1 or -1: callback data
+        can be forged, so only the person who asked may rate an answer."""
+        if value not in (1, -1) or not 0 < question_id < 2**63:
+            return False
         with self._lock:
-            if not self._db.execute("SELECT 1 FROM questions WHERE id = ?", (question_id,)).fetchone():
+            if not self._db.execute("SELECT 1 FROM questions WHERE id = ? AND user_id = ?",
+                                    (question_id, user_id)).fetchone():
                 return False
             self._db.execute(
                 "INSERT INTO feedback (question_id, user_id, value, ts) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT(question_id, user_id) DO UPDATE SET value = excluded.value, ts = excluded.ts",
-                (question_id, user_id, 1 if value > 0 else -1, time.time()),
+                (question_id, user_id, value, time.time()),
             )
             return True
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+import sqlite3
 import threading
 import time
 
@@ -17,14 +18,14 @@ from bot.answering import Answer, Citation, compose_extractive, compose_with_cha
 from bot.conversation import retrieval_query
 from bot.embeddings import LocalEmbeddings
 from bot.grounding import GroundingCache, missing_key_terms
+from bot.ingest import IngestError, IngestReport, ingest_lock, ingest_locked, recover_interrupted_upload, run_ingest
 from bot.language import ENGLISH, notice_for
-from bot.subjects import content_words, subject_phrase
-from bot.understanding import Query, search_text_for, split_clauses, understand
-from bot.ingest import IngestReport, run_ingest
 from bot.records import Records
 from bot.retrieval import Retrieval, Retriever, stem_word
 from bot.settings import Settings
 from bot.store import KnowledgeStore
+from bot.subjects import content_words, subject_phrase
+from bot.understanding import Query, search_text_for, split_clauses, understand
 
 log = logging.getLogger(__name__)
 # "What is X?" is answered from the glossary unless a document section asks that very question.
@@ -57,6 +58,7 @@ class Assistant:
         self._ingest_lock = threading.RLock()  # an upload holds it across file move and ingest
         self._checker = None  # (rules text, checker) of the rules in force
         self._grounding = GroundingCache(lambda texts: self.embedder.embed_queries(texts))
+        self._recover_upload_at_start()
 
     def close(self) -> None:
         self.records.close()
@@ -79,8 +81,26 @@ class Assistant:
         folder and the index stay as they were (UploadError or IngestError says why)."""
         from bot.uploads import install_upload
 
-        with self._ingest_lock:
-            return install_upload(self.settings.knowledge_dir, file_name, data, self.settings.max_document_bytes, self.ingest)
+        def ingest_new_file() -> IngestReport:
+            report = ingest_locked(self.settings, self.store, lambda: self.embedder)
+            self.retriever.snapshot(force=True)
+            return report
+
+        # The ingest lock (across processes) is held from the file's move to the end of its ingest,
+        # so no other ingest can activate, or recover, the upload half-way.
+        with self._ingest_lock, ingest_lock(self.settings):
+            recover_interrupted_upload(self.settings, self.store)
+            return install_upload(self.settings.knowledge_dir, file_name, data, self.settings.max_document_bytes,
+                                  ingest_new_file)
+
+    def _recover_upload_at_start(self) -> None:
+        """A bot killed during an upload: make the folder match the index before anything else.
+        Skipped when another process is ingesting (it recovers under its own lock)."""
+        try:
+            with ingest_lock(self.settings):
+                recover_interrupted_upload(self.settings, self.store)
+        except IngestError:
+            pass
 
     def eligibility_checker(self):
         """The checker for the rules in force (those of the active index version), or None."""
@@ -124,13 +144,24 @@ class Assistant:
         if not re.search(r"[^\W_]", question):
             return Answer(EMPTY_TEXT, False, kind="invalid")
 
-        history = self.records.recent_questions(chat_id) if chat_id != "cli" else []
+        history = self._recent_questions(chat_id) if chat_id != "cli" else []
         answer, retrieval = self._answer(question, history)
-        answer.question_id = self.records.record_question(
-            chat_id=chat_id, user_id=user_id, channel=channel, question=question, kind=answer.kind,
-            grounded=answer.grounded, top_score=retrieval.top_dense, latency_ms=(time.perf_counter() - started) * 1000,
-        )
+        try:
+            answer.question_id = self.records.record_question(
+                chat_id=chat_id, user_id=user_id, channel=channel, question=question, kind=answer.kind,
+                grounded=answer.grounded, top_score=retrieval.top_dense, latency_ms=(time.perf_counter() - started) * 1000,
+            )
+        except sqlite3.Error as exc:
+            # A full disk or a damaged records file costs a usage record, never the answer itself.
+            log.warning("Could not record a question (%s); the answer is sent without a record", exc)
         return answer
+
+    def _recent_questions(self, chat_id: str) -> list[str]:
+        try:
+            return self.records.recent_questions(chat_id)
+        except sqlite3.Error as exc:
+            log.warning("Could not read the conversation (%s); answering without it", exc)
+            return []
 
     def _answer(self, question: str, history: list[str]) -> tuple[Answer, Retrieval]:
         snap = self.retriever.snapshot()

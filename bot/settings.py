@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(default=2000, ge=100)
     max_document_bytes: int = Field(default=5_000_000, ge=1_000)
     rate_limit_per_minute: int = Field(default=20, ge=1)
+    # How long to keep trying the Bot API and a Chroma server at startup before giving up.
+    startup_retry_seconds: float = Field(default=60.0, ge=0.0)
 
     @field_validator("admin_user_ids", mode="before")
     @classmethod

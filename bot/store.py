@@ -4,6 +4,10 @@ Each ingest writes a complete new collection (`kb_v...`) and then flips one reco
 `kb_registry` collection. Readers follow that pointer, so they see the old index or the new
 one, never a half-written one. The pointer lives in Chroma itself, so the embedded store and a
 shared Chroma server behave the same way.
+
+A replaced version is not dropped at once: readers in this and other processes may be in the
+middle of a search on it (they look at the pointer about once a second). It is marked retired
+in the registry and dropped by the first ingest after RETIRED_GRACE_SECONDS.
 """
 
 from __future__ import annotations
@@ -15,11 +19,12 @@ import os
 import time
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import chromadb
 from chromadb.config import Settings as ChromaSettings
 
+from bot.locks import is_locked as _is_locked
+from bot.locks import lock_file
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -27,11 +32,17 @@ log = logging.getLogger(__name__)
 REGISTRY = "kb_registry"
 VERSION_PREFIX = "kb_v"
 ACTIVE_ID = "active"
+RETIRED_PREFIX = "retired:"
+RETIRED_GRACE_SECONDS = 300.0  # far longer than any search or answer takes
 PAGE = 2000  # records per get/add call: Chroma caps batch sizes
 
 
 class StoreBusyError(RuntimeError):
     """Another process holds the embedded store; the message says what to do instead."""
+
+
+class StoreUnavailableError(StoreBusyError):
+    """The Chroma server did not answer within the startup window; the message is one line."""
 
 
 @dataclass
@@ -41,14 +52,6 @@ class ActiveIndex:
     manifest: dict[str, str] = field(default_factory=dict)  # doc_id -> content hash
     data_files: dict[str, str] = field(default_factory=dict)  # validated rules/figures text
     chunk_count: int = 0
-
-
-def _is_locked(path: Path) -> bool:
-    fd = lock_file(path, fcntl.LOCK_EX)
-    if fd is None:
-        return True
-    os.close(fd)
-    return False
 
 
 def _ensure_database(settings: Settings) -> None:
@@ -64,16 +67,32 @@ def _ensure_database(settings: Settings) -> None:
         admin.create_database(settings.chroma_database)
 
 
-def lock_file(path: Path, mode: int) -> int | None:
-    """Take a non-blocking flock; return the descriptor, or None when someone else holds it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, mode | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        return None
-    return fd
+def _connect_server(settings: Settings):
+    """A client of the Chroma server, retried with a growing pause for STARTUP_RETRY_SECONDS:
+    the server is often started at the same time as the bot and takes a few seconds to listen."""
+    where = f"{settings.chroma_host}:{settings.chroma_port}"
+    deadline = time.monotonic() + settings.startup_retry_seconds
+    pause = 1.0
+    while True:
+        try:
+            _ensure_database(settings)
+            return chromadb.HttpClient(
+                host=settings.chroma_host,
+                port=settings.chroma_port,
+                settings=ChromaSettings(anonymized_telemetry=False),
+                database=settings.chroma_database,
+            )
+        except Exception as exc:  # noqa: BLE001 - the client raises ValueError, httpx or its own errors
+            left = deadline - time.monotonic()
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            if left <= 0:
+                raise StoreUnavailableError(
+                    f"Cannot reach the Chroma server at {where} after {settings.startup_retry_seconds:.0f} s "
+                    f"({reason}); start it (chroma run --path DIR --port {settings.chroma_port}) or check "
+                    "CHROMA_HOST and CHROMA_PORT.") from None
+            log.warning("The Chroma server at %s is not answering yet (%s); trying again in %.0f s", where, reason, min(pause, left))
+            time.sleep(min(pause, left))
+            pause = min(pause * 2, 15.0)
 
 
 class KnowledgeStore:
@@ -83,13 +102,7 @@ class KnowledgeStore:
         self.settings = settings
         self._store_lock_fd: int | None = None
         if settings.uses_chroma_server:
-            _ensure_database(settings)
-            self.client = chromadb.HttpClient(
-                host=settings.chroma_host,
-                port=settings.chroma_port,
-                settings=ChromaSettings(anonymized_telemetry=False),
-                database=settings.chroma_database,
-            )
+            self.client = _connect_server(settings)
         else:
             self._store_lock_fd = self._hold_store_lock(exclusive)
             self.client = chromadb.PersistentClient(
@@ -135,7 +148,13 @@ class KnowledgeStore:
         )
 
     def activate(self, index: ActiveIndex) -> None:
-        """Point readers at `index`: a single upsert, so the switch is atomic."""
+        """Point readers at `index`: a single upsert, so the switch is atomic. The version it
+        replaces is marked retired first, so no drop can catch it unmarked after the switch."""
+        previous = self.active()
+        if previous is not None and previous.collection != index.collection:
+            self.registry.upsert(ids=[RETIRED_PREFIX + previous.collection], embeddings=[[0.0]],
+                                 documents=[previous.collection],
+                                 metadatas=[{"collection": previous.collection, "retired_at": time.time()}])
         self.registry.upsert(
             ids=[ACTIVE_ID],
             embeddings=[[0.0]],
@@ -164,15 +183,30 @@ class KnowledgeStore:
     def collection(self, name: str):
         return self.client.get_collection(name, embedding_function=None)
 
-    def drop_inactive_versions(self) -> list[str]:
-        """Delete every version but the active one: leftovers of replaced or crashed ingests."""
+    def _retired(self) -> dict[str, float]:
+        """Replaced versions still kept for readers: collection name -> when it was replaced."""
+        got = self.registry.get(where={"retired_at": {"$gte": 0}}, include=["metadatas"])
+        return {meta["collection"]: float(meta["retired_at"]) for meta in got["metadatas"]}
+
+    def drop_inactive_versions(self, grace_seconds: float = RETIRED_GRACE_SECONDS) -> list[str]:
+        """Delete every version but the active one: leftovers of crashed ingests at once, replaced
+        versions once they have been retired for `grace_seconds` (readers may still use them)."""
         active = self.active()
-        dropped = []
+        retired = self._retired()
+        now = time.time()
+        dropped, kept = [], set()
         for col in self.client.list_collections():
             name = col if isinstance(col, str) else col.name
-            if name.startswith(VERSION_PREFIX) and (active is None or name != active.collection):
-                self.client.delete_collection(name)
-                dropped.append(name)
+            if not name.startswith(VERSION_PREFIX) or (active is not None and name == active.collection):
+                continue
+            if name in retired and now - retired[name] < grace_seconds:
+                kept.add(name)
+                continue
+            self.client.delete_collection(name)
+            dropped.append(name)
+        forgotten = [RETIRED_PREFIX + name for name in retired if name not in kept]
+        if forgotten:
+            self.registry.delete(ids=forgotten)
         return dropped
 
 

@@ -110,3 +110,41 @@ def backend(request):
         return {}
     host, port = request.getfixturevalue("chroma_server")
     return {"chroma_host": host, "chroma_port": port, "chroma_database": f"test_{uuid.uuid4().hex[:12]}"}
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """`small_disk(name, kilobytes)`: a real, size-limited file system (tmpfs) under tmp_path,
+    so disk-full tests meet a genuine ENOSPC. Mounting needs root; elsewhere those tests skip."""
+    import subprocess
+
+    mounts = []
+
+    def make(name: str, kilobytes: int) -> Path:
+        point = tmp_path / name
+        point.mkdir()
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={kilobytes}k", "tmpfs", str(point)],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a small tmpfs here (needs root): {done.stderr.strip()}")
+        mounts.append(point)
+        return point
+
+    yield make
+    for point in mounts:
+        subprocess.run(["umount", "-l", str(point)], check=False)
+
+
+def fill_disk(folder: Path) -> None:
+    """Use up every free byte of the file system holding `folder`."""
+    with open(folder / "filler.bin", "wb", buffering=0) as out:
+        try:
+            while True:
+                out.write(b"\0" * 65536)
+        except OSError:
+            pass
+        try:
+            while True:
+                out.write(b"\0" * 512)
+        except OSError:
+            pass

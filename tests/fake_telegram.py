@@ -225,12 +225,19 @@ class FakeTelegram:
             status, payload = (self._faults.get(method.lower()) or [(200, None)]).pop(0)
             if status is None:  # drop_next: no answer; HTTP/1.0 then closes the connection
                 return self._record(method, params, token, None, "connection dropped")
+            if status == "garbled":  # garble_next: a broken proxy's answer, not JSON
+                self._record(method, params, token, None, "garbled answer")
+                return self._reply(req, 200, b"<html>upstream hiccup</html>")
+            delay = 0.0
+            if status == "slow":  # delay_next: carried out now, but answered late
+                status, payload, delay = 200, None, payload
             try:
                 payload = payload or {"ok": True, "result": self._api.get(
                     method.lower(), lambda p: True)(params)}
             except ApiError as exc:
                 status, payload = exc.status, exc.payload
             self._record(method, params, token, payload.get("result"), payload.get("description"))
+        time.sleep(delay)
         return self._reply(req, status, payload)
 
     @staticmethod
@@ -469,6 +476,31 @@ class FakeTelegram:
         """Close the connection without an answer on the next ``times`` calls of ``method``."""
         with self._cond:
             self._faults.setdefault(method.lower(), []).extend([(None, None)] * times)
+
+    def garble_next(self, method: str, times: int = 1) -> None:
+        """Answer the next ``times`` calls of ``method`` with a body that is not JSON (the call
+        is not carried out), as a misbehaving proxy would."""
+        with self._cond:
+            self._faults.setdefault(method.lower(), []).extend([("garbled", None)] * times)
+
+    def delay_next(self, method: str, seconds: float, times: int = 1) -> None:
+        """Carry out the next ``times`` calls of ``method``, but answer only after ``seconds``."""
+        with self._cond:
+            self._faults.setdefault(method.lower(), []).extend([("slow", seconds)] * times)
+
+    def forge_click(self, data: str, user_id: int = 1, message: dict | None = None) -> dict:
+        """Queue a callback query with any ``data``, as a modified client can send; without
+        ``message`` it comes from an inline message, so the update has no message at all."""
+        with self._cond:
+            if message is None:
+                user, _ = self._user_in_chat(user_id, None, "private")
+                origin = {"inline_message_id": f"inline-{self._next_update_id}"}
+            else:
+                current = self._current(message)
+                user, _ = self._user_in_chat(user_id, current["chat"]["id"], current["chat"]["type"])
+                origin = {"message": current}
+            return self._queue(callback_query={"id": f"cq-{self._next_update_id}", "from": user, **origin,
+                                               "chat_instance": "forged", "data": data})
 
     # -- client side: what the bot did -----------------------------------------------------------
     def sent(self, method: str | None = None, chat_id: Any = None) -> list[Call]:

@@ -94,8 +94,9 @@ def test_instructions_in_the_question_do_not_change_the_facts(assistant):
 def test_feedback_and_stats_are_recorded(assistant):
     answer = assistant.ask("what does a card payment cost?", chat_id="c", user_id="u1")
     assert assistant.feedback(answer.question_id, "u1", 1)
-    assert assistant.feedback(answer.question_id, "u2", -1)
+    assert not assistant.feedback(answer.question_id, "u2", -1)  # only the asker rates an answer
     assert assistant.feedback(answer.question_id, "u1", -1)  # a changed vote replaces the old one
+    assert not assistant.feedback(answer.question_id, "u1", 5)  # only +1 and -1
     assert not assistant.feedback(999_999, "u1", 1)
     stats = assistant.records.stats()
-    assert (stats["questions"], stats["thumbs_up"], stats["thumbs_down"]) == (1, 0, 2)
+    assert (stats["questions"], stats["thumbs_up"], stats["thumbs_down"]) == (1, 0, 1)

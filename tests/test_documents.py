@@ -1,5 +1,6 @@
 """Reading and validating documents: every supported format, and every way a file can be bad."""
 
+import os
 from pathlib import Path
 
 import matplotlib
@@ -10,6 +11,7 @@ import pytest
 
 from bot.chunking import split_document, split_sentences
 from bot.documents import DocumentError, find_document_paths, load_document
+from pdf_samples import rejected_pdfs
 
 LIMIT = 100_000
 
@@ -89,3 +91,24 @@ def test_sentences_keep_abbreviations_and_figures_whole():
         "The fee was 2.95% from 4 June 2018.",
         "Apple Pay caps one payment at US$12,000.",
     ]
+
+
+@pytest.mark.parametrize("name", sorted(rejected_pdfs()))
+def test_pdfs_pypdf_rejects_in_unusual_ways_are_refused_by_name(tmp_path, name):
+    """Issue 10, item 15: errors outside pypdf's usual ones (unknown filter, decompression limit,
+    unsupported encryption) are a DocumentError naming the file, not a crash."""
+    path = write(tmp_path, name, rejected_pdfs()[name])
+    with pytest.raises(DocumentError, match=name):
+        load_document(path, tmp_path, 5_000_000)
+
+
+def test_ingest_names_an_unreadable_pdf_without_a_traceback(tmp_path, knowledge_copy):
+    """The admin's command: exit non-zero, name the file, no traceback."""
+    import subprocess
+    import sys
+
+    (knowledge_copy / "bomb.pdf").write_bytes(rejected_pdfs()["bomb.pdf"])
+    env = {**os.environ, "DATA_DIR": str(tmp_path / "data"), "KNOWLEDGE_DIR": str(knowledge_copy)}
+    done = subprocess.run([sys.executable, "ingest.py", "--quiet"], cwd=Path(__file__).resolve().parent.parent,
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0 and "bomb.pdf" in done.stderr and "Traceback" not in done.stderr

@@ -330,7 +330,7 @@ async def test_bot_api_429_and_500_are_survived(bot):
     assert any(c["failed"] and "Too Many Requests" in str(c["error"]) for c in tg.sent("sendMessage"))
 
     mark = tg.mark()
-    tg.fail_next("sendMessage", status=500)
+    tg.fail_next("sendMessage", status=500, times=3)  # more than the retries of a send
     tg.user_says("How long do I have to open a dispute?", user_id=USER)
     await tg.wait_for_message_async(USER, contains="Sorry, something went wrong", since=mark, timeout=15)
     mark = tg.mark()
@@ -390,7 +390,7 @@ async def test_token_never_reaches_logs_or_replies(bot, caplog):
     tg, *_ = bot
     caplog.set_level(logging.DEBUG)
     install_redaction(TOKEN)
-    tg.fail_next("sendMessage", status=500)
+    tg.fail_next("sendMessage", status=500, times=3)  # more than the retries of a send
     tg.user_says("What does a card payment cost?", user_id=USER)
     await tg.wait_for_message_async(USER, contains=APOLOGY[:20], timeout=15)
     assert tg.token == TOKEN  # the bot really used it

@@ -25,8 +25,12 @@ from bot.tg.errors import error_handler, install_redaction
 from bot.tg.flood_control import MessageRateLimiter
 from bot.tg.ordering import PerConversationUpdateProcessor
 from bot.tg.persistence import SQLitePersistence
+from bot.tg.startup import PollingRequest, StartupError, wait_for_bot_api
 
 log = logging.getLogger(__name__)
+# Seconds to wait for the Bot API's answer to a message: a slow answer is still an answer, and a
+# timed-out send cannot be retried safely (it may have been delivered).
+SEND_READ_TIMEOUT = 30.0
 
 # Telegram's menu shows what everyone may use; admin commands are listed in /help.
 COMMANDS = [BotCommand(c.name, c.help) for c in commands_for(TELEGRAM) if not c.admin]
@@ -48,6 +52,8 @@ def build_application(settings: Settings, assistant: Assistant) -> Application:
         .persistence(SQLitePersistence(settings.data_dir / "telegram.sqlite3"))
         .rate_limiter(MessageRateLimiter(max_retries=3))
         .concurrent_updates(PerConversationUpdateProcessor(workers=8))
+        .read_timeout(SEND_READ_TIMEOUT)
+        .get_updates_request(PollingRequest(connection_pool_size=1))
         .post_init(_register_commands)
     )
     if urls := api_urls(settings.telegram_api_base_url):
@@ -71,6 +77,7 @@ def build_application(settings: Settings, assistant: Assistant) -> Application:
     app.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND, questions.group_message))
     app.add_handler(CallbackQueryHandler(questions.feedback_clicked, pattern=r"^fb:"))
     app.add_handler(CallbackQueryHandler(questions.example_clicked, pattern=r"^ex:"))
+    app.add_handler(CallbackQueryHandler(questions.stale_button))  # last: any other button
     app.add_error_handler(error_handler)
     return app
 
@@ -81,17 +88,25 @@ async def _register_commands(app: Application) -> None:
 
 
 def run_telegram(settings: Settings) -> int:
-    """Run until stopped: long polling, or a webhook when TELEGRAM_WEBHOOK_URL is set."""
+    """Run until stopped: long polling, or a webhook when TELEGRAM_WEBHOOK_URL is set. Startup
+    problems end the process with one line (exit 1), never a traceback with the token in it."""
+    import asyncio
+
     from bot.cli import open_assistant
 
-    install_redaction(settings.telegram_bot_token.get_secret_value(),
-                      settings.telegram_webhook_secret.get_secret_value() if settings.telegram_webhook_secret else "")
+    token = settings.telegram_bot_token.get_secret_value()
+    install_redaction(token, settings.telegram_webhook_secret.get_secret_value() if settings.telegram_webhook_secret else "")
+    if settings.telegram_webhook_url and not settings.telegram_webhook_secret:
+        raise SystemExit("TELEGRAM_WEBHOOK_SECRET is required in webhook mode, so forged updates are rejected.")
+    urls = api_urls(settings.telegram_api_base_url) or (None, None)
+    try:
+        asyncio.run(wait_for_bot_api(token, *urls, settings.startup_retry_seconds))
+    except StartupError as exc:
+        raise SystemExit(str(exc)) from None
     assistant = open_assistant(settings, announce=lambda *a: log.warning(" ".join(map(str, a))))
     app = build_application(settings, assistant)
     try:
         if settings.telegram_webhook_url:
-            if not settings.telegram_webhook_secret:
-                raise SystemExit("TELEGRAM_WEBHOOK_SECRET is required in webhook mode, so forged updates are rejected.")
             app.run_webhook(listen="0.0.0.0", port=settings.telegram_webhook_port, url_path="telegram",
                             webhook_url=settings.telegram_webhook_url,
                             secret_token=settings.telegram_webhook_secret.get_secret_value(),

@@ -42,10 +42,14 @@ async def refuse_non_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 
 async def over_rate_limit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """True (after a friendly reply) when the user is sending faster than the limit allows."""
-    wait = services(context).limiter.retry_after(str(update.effective_user.id))
+    """True when the user is sending faster than the limit allows; the first refused message
+    gets a friendly reply, the rest of the flood is dropped quietly."""
+    limiter, key = services(context).limiter, str(update.effective_user.id)
+    wait = limiter.retry_after(key)
     if wait <= 0:
         return False
+    if not limiter.first_refusal(key):
+        return True
     await update.effective_message.reply_text(
         f"You're sending questions faster than I can answer them. Please wait {max(1, round(wait))} seconds and try again."
     )

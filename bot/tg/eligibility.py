@@ -112,7 +112,13 @@ async def _answer(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str)
     if not state:
         await context.bot.send_message(update.effective_chat.id, "That check has expired; send /eligibility to start again.")
         return ConversationHandler.END
-    flow = EligibilityFlow.from_state(state, services(context).assistant.eligibility_checker())
+    try:
+        flow = EligibilityFlow.from_state(state, services(context).assistant.eligibility_checker())
+    except (KeyError, TypeError, ValueError):  # saved by another version, or damaged: start over
+        await _save(context, None)
+        await context.bot.send_message(update.effective_chat.id,
+                                       "I could not resume your earlier check; send /eligibility to start again.")
+        return ConversationHandler.END
     reply = flow.answer(text)
     if reply.aside:
         # A question typed mid-check: answer it, then return to the same step.

@@ -7,11 +7,16 @@ JSON, so they survive a restart or a crash of the bot.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 from pathlib import Path
 
 from telegram.ext import BasePersistence, PersistenceInput
+
+from bot.sqlite_files import open_database
+
+log = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS ptb_data (
@@ -23,23 +28,46 @@ CREATE TABLE IF NOT EXISTS ptb_data (
 """
 
 
+def _id_and_dict(key: str, value: object) -> bool:
+    return key.lstrip("-").isdigit() and isinstance(value, dict)
+
+
+def _conversation_key(key: str, value: object) -> bool:
+    parsed = json.loads(key)
+    return isinstance(parsed, list) and all(isinstance(part, int) for part in parsed)
+
+
 class SQLitePersistence(BasePersistence):
     def __init__(self, path: Path, update_interval: float = 5.0):
         super().__init__(store_data=PersistenceInput(bot_data=False, chat_data=True, user_data=True, callback_data=False),
                          update_interval=update_interval)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA busy_timeout=5000")
-        self._db.executescript(SCHEMA)
+        self._db = open_database(path, SCHEMA, "The Telegram state file")
         self._lock = threading.Lock()
 
-    def _load(self, kind: str) -> dict[str, object]:
+    def _load(self, kind: str, valid=lambda key, value: True) -> dict[str, object]:
+        """Rows of one kind; a row that cannot be read is skipped (and logged), not fatal: one
+        user's lost check must not keep the bot from starting for everyone."""
         with self._lock:
             rows = self._db.execute("SELECT key, value FROM ptb_data WHERE kind = ?", (kind,)).fetchall()
-        return {key: json.loads(value) for key, value in rows}
+        loaded = {}
+        for key, value in rows:
+            try:
+                data = json.loads(value)
+                if not valid(key, data):
+                    raise ValueError("unexpected shape")
+            except (ValueError, TypeError) as exc:
+                log.warning("Skipped an unreadable %s entry %r in the Telegram state file (%s)", kind, key[:40], exc)
+                continue
+            loaded[key] = data
+        return loaded
 
     def _save(self, kind: str, key: str, value: object) -> None:
+        try:
+            self._write(kind, key, value)
+        except sqlite3.OperationalError as exc:  # a full disk: the state stays in memory for now
+            log.warning("Could not save the Telegram state (%s); it is kept in memory", exc)
+
+    def _write(self, kind: str, key: str, value: object) -> None:
         with self._lock:
             if value in (None, {}):
                 self._db.execute("DELETE FROM ptb_data WHERE kind = ? AND key = ?", (kind, key))
@@ -51,10 +79,10 @@ class SQLitePersistence(BasePersistence):
                 )
 
     async def get_user_data(self) -> dict[int, dict]:
-        return {int(k): v for k, v in self._load("user").items()}
+        return {int(k): v for k, v in self._load("user", _id_and_dict).items()}
 
     async def get_chat_data(self) -> dict[int, dict]:
-        return {int(k): v for k, v in self._load("chat").items()}
+        return {int(k): v for k, v in self._load("chat", _id_and_dict).items()}
 
     async def get_bot_data(self) -> dict:
         return {}
@@ -63,7 +91,7 @@ class SQLitePersistence(BasePersistence):
         return None
 
     async def get_conversations(self, name: str) -> dict:
-        return {tuple(json.loads(k)): v for k, v in self._load(f"conversation:{name}").items()}
+        return {tuple(json.loads(k)): v for k, v in self._load(f"conversation:{name}", _conversation_key).items()}
 
     async def update_conversation(self, name: str, key: tuple, new_state: object | None) -> None:
         self._save(f"conversation:{name}", json.dumps(list(key)), new_state)
@@ -97,4 +125,7 @@ class SQLitePersistence(BasePersistence):
 
     async def flush(self) -> None:
         with self._lock:
-            self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            try:
+                self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            except sqlite3.OperationalError as exc:  # a full disk must not fail the shutdown
+                log.warning("Could not checkpoint the Telegram state (%s)", exc)

@@ -105,6 +105,9 @@ async def group_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 async def example_clicked(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """An example question button from /start."""
     query = update.callback_query
+    if query.message is None:  # pressed in an inline message: there is no chat to answer in
+        await query.answer("Open a chat with me and send /start to see the examples.")
+        return
     await query.answer()
     try:
         question = EXAMPLES[int(query.data.split(":")[1])]
@@ -114,12 +117,19 @@ async def example_clicked(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await reply_with_answer(update, context, question)
 
 
+# Callback data can be forged: accept only what feedback_keyboard makes (an id that fits 64 bits).
+_FEEDBACK_DATA = re.compile(r"fb:([1-9][0-9]{0,17}):(1|-1)")
+
+
 async def feedback_clicked(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Record a thumbs-up or thumbs-down on an answer."""
     query = update.callback_query
-    try:
-        _, question_id, value = query.data.split(":")
-        recorded = await asyncio.to_thread(services(context).assistant.feedback, int(question_id), str(query.from_user.id), int(value))
-    except ValueError:
-        recorded = False
+    match = _FEEDBACK_DATA.fullmatch(query.data or "")
+    recorded = bool(match) and await asyncio.to_thread(
+        services(context).assistant.feedback, int(match[1]), str(query.from_user.id), int(match[2]))
     await query.answer("Thanks for the feedback!" if recorded else "Sorry, I could not record that.")
+
+
+async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button no handler takes (a finished check's, or forged data): stop the spinner, say so."""
+    await update.callback_query.answer("This button no longer works; send /start or /eligibility to begin again.")

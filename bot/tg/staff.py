@@ -15,6 +15,19 @@ from bot.tg.common import over_rate_limit, services, typing
 from bot.tg.questions import LINKS_OFF
 from bot.tg.render import sources_html, split_paragraphs
 
+# Topics are echoed in replies; a longer one could push a reply past Telegram's message limit.
+MAX_TOPIC_CHARS = 200
+
+
+async def topic_too_long(update: Update, topic: str) -> bool:
+    """True (after a short reply) when `topic` is too long to be a topic."""
+    if len(topic) <= MAX_TOPIC_CHARS:
+        return False
+    await update.effective_message.reply_text(
+        f"That topic is {len(topic):,} characters long; please give a shorter topic "
+        f"(up to {MAX_TOPIC_CHARS} characters), for example: card fee.")
+    return True
+
 
 async def talkingpoints_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/talkingpoints TOPIC: short, sourced bullets for a presentation."""
@@ -22,7 +35,7 @@ async def talkingpoints_command(update: Update, context: ContextTypes.DEFAULT_TY
     if not topic:
         await update.effective_message.reply_text("Add a topic, for example: /talkingpoints SME financing")
         return
-    if await over_rate_limit(update, context):
+    if await topic_too_long(update, topic) or await over_rate_limit(update, context):
         return
     async with typing(context, update.effective_chat.id):
         result = await asyncio.to_thread(talking_points, services(context).assistant, topic)
@@ -45,7 +58,7 @@ async def chart_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await update.effective_message.reply_text("Add a topic, for example: /chart card fee. Topics with figures: "
                                                   + ", ".join(chart_topics(figures)))
         return
-    if await over_rate_limit(update, context):
+    if await topic_too_long(update, topic) or await over_rate_limit(update, context):
         return
     try:
         chart = await asyncio.to_thread(render_chart, figures, topic)
