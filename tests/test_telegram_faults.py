@@ -175,7 +175,7 @@ async def test_a_failed_upload_says_what_failed(bot):
 
 async def test_answers_still_arrive_when_the_data_disk_is_full(kb_settings, knowledge_copy, embedder, small_disk):
     """Item 9: with DATA_DIR on a full file system, the usage record fails, not the answer."""
-    data = small_disk("data", 8 * 1024)
+    data = small_disk("data", 24 * 1024)  # the index (about 8 MB) and room to fill
     shutil.copytree(kb_settings.data_dir / "chroma", data / "chroma")
     with FakeTelegram() as tg:
         settings = bot_settings(tg, data, knowledge_copy)
