@@ -68,7 +68,7 @@ def _title_slide(prs, topic: str, today: dt.date) -> None:
 
 
 def _bullets_slide(prs, title: str, lines: list[str], size: int) -> None:
-    from pptx.util import Inches, Pt
+    from pptx.util import Pt
 
     slide = prs.slides.add_slide(prs.slide_layouts[1])
     _place(prs, slide.shapes.title, top=0.3, height=1.1)
