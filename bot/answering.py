@@ -138,8 +138,6 @@ def compose_extractive(question: str, terms: list[str], ranked: list[RankedChunk
             score += _intent_bonus(sentence, intents, audience)
             if wants_figure and _NUMBER.search(sentence):
                 score += 0.03
-            if is_pointer(sentence):
-                score -= 0.10  # a list of other sections' titles states no fact
             if position == 0 and rc.chunk.questions:
                 score += 0.03  # a section titled by a question opens with its direct answer
             candidates.append(Candidate(sentence, sid, rank, position, score, vec))
@@ -159,13 +157,11 @@ def compose_extractive(question: str, terms: list[str], ranked: list[RankedChunk
     for cand in candidates[1:]:
         if len(chosen) == limit:
             break
-        if cand in chosen:
-            continue
+        if any(cand is c for c in chosen) or is_pointer(cand.sentence):
+            continue  # a pointer to other sections adds no fact to an answer that has one
         margin = SAME_CHUNK_MARGIN if cand.chunk_rank == best.chunk_rank else OTHER_CHUNK_MARGIN
         if "comparison" in intents:
             margin = SAME_CHUNK_MARGIN  # a comparison needs both sides
-        if is_pointer(cand.sentence):
-            continue  # a pointer to other sections adds no fact to an answer that has one
         if cand.score >= best.score - margin and not any(_same_fact(cand, c) for c in chosen):
             chosen.append(cand)
     chosen.sort(key=lambda c: (c.chunk_rank != best.chunk_rank, c.chunk_rank, c.position))

@@ -195,7 +195,7 @@ class Retriever:
             return Retrieval(query, [], False, 0.0, snap)
         terms = tokenize([query])[0]
         search_terms = snap.corrected(tokenize([search_text])[0] if search_text else terms)
-        dense, questions, sentences = self._dense(snap, query_vector)
+        dense, questions = self._dense(snap, query_vector)
         lexical = self._lexical(snap, search_terms)
         fused: dict[str, float] = {}
         # Three votes: sentences by meaning, words, and the questions sections answer (a section
@@ -219,24 +219,21 @@ class Retriever:
                       [snap.chunk_terms[rc.chunk.chunk_id] for rc in ranked[:3]], self._generic, top_sentence)
         return Retrieval(query, ranked, gate.grounded, top_dense, snap, gate.reason, search_terms)
 
-    def _dense(self, snap: IndexSnapshot, query_vector: np.ndarray) -> tuple[dict[str, float], dict[str, float], dict[str, float]]:
-        """Best similarity per chunk over its sentences and questions, over its questions only, and
-        over its sentences only."""
+    def _dense(self, snap: IndexSnapshot, query_vector: np.ndarray) -> tuple[dict[str, float], dict[str, float]]:
+        """Best similarity per chunk over its sentences and questions, and over its questions only."""
         n = min(DENSE_CANDIDATES, snap.sentence_count)
         # Ids are "<chunk id>-<position>" or "<chunk id>-q<n>", so no metadata needs fetching here.
         result = snap.collection.query(query_embeddings=[query_vector], n_results=n, include=["distances"])
         best: dict[str, float] = {}
         questions: dict[str, float] = {}
-        sentences: dict[str, float] = {}
         for record_id, distance in zip(result["ids"][0], result["distances"][0]):
             chunk_id, position = record_id.rsplit("-", 1)
             sim = 1.0 - float(distance)
             if sim > best.get(chunk_id, -1.0):
                 best[chunk_id] = sim
-            kind = questions if position.startswith("q") else sentences
-            if sim > kind.get(chunk_id, -1.0):
-                kind[chunk_id] = sim
-        return best, questions, sentences
+            if position.startswith("q") and sim > questions.get(chunk_id, -1.0):
+                questions[chunk_id] = sim
+        return best, questions
 
     def _lexical(self, snap: IndexSnapshot, terms: list[str]) -> dict[str, float]:
         if not terms:

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bot.answering import Citation
-from bot.answering import is_pointer
+from bot.answering import Citation, is_pointer
+from bot.formatting import sources_lines
 from bot.retrieval import tokenize
 
 MIN_POINTS, MAX_POINTS = 3, 6
@@ -201,9 +201,5 @@ def talking_points_text(result: TalkingPoints) -> str:
         return f"My documents have no material on '{result.topic}', so I have no talking points for it."
     lines = [f"Talking points: {result.topic}"]
     lines += [f"  • {point}" for point in result.points]
-    lines.append("Sources:")
-    for c in result.citations:
-        lines.append(f"  {c.label()}")
-        if c.source:
-            lines.append(f"      {c.source}")
+    lines += sources_lines(result.citations)
     return "\n".join(lines)
