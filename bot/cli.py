@@ -161,7 +161,7 @@ def cmd_stats(args, settings: Settings) -> int:
 def cmd_eval(args, settings: Settings) -> int:
     from bot.evaluation import run_evaluation
 
-    return run_evaluation(settings, args.questions, verbose=args.verbose)
+    return run_evaluation(settings, args.questions, verbose=args.verbose, show_misses=args.show_misses)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -191,9 +191,12 @@ def build_parser() -> argparse.ArgumentParser:
     stats = sub.add_parser("stats", help="usage and feedback")
     stats.set_defaults(func=cmd_stats)
 
-    evaluate = sub.add_parser("eval", help="measure answers on the tuning set and the held-out set, separately")
+    evaluate = sub.add_parser("eval", help="measure answers on the tuning sets and the held-out set, separately")
     evaluate.add_argument("--questions", action="append", metavar="FILE",
-                          help="a question set (repeatable); default: tests/eval/questions.yaml and tests/eval/heldout.yaml")
+                          help="a question set (repeatable); default: tests/eval/questions.yaml, "
+                               "tests/eval/seen_heldout_1.yaml and tests/eval/heldout_2.yaml")
+    evaluate.add_argument("--show-misses", action="store_true",
+                          help="also print the held-out set's misses (this makes it a tuning set)")
     evaluate.add_argument("--verbose", action="store_true", help="print every question")
     evaluate.set_defaults(func=cmd_eval)
 

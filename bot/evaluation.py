@@ -1,8 +1,11 @@
-"""Quality evaluation on two question sets, reported separately.
+"""Quality evaluation on several question sets, reported separately.
 
-- The tuning set (tests/eval/questions.yaml): what the system is developed against.
-- The held-out set (tests/eval/heldout.yaml): questions the tuning never looks at, written before
-  the code they measure; key facts are regular expressions on the fact (a figure, a claim).
+- Tuning sets (tests/eval/questions.yaml, and tests/eval/seen_heldout_1.yaml, the first held-out
+  set, seen since): what the system is developed against; their misses are printed.
+- The held-out set (tests/eval/heldout_2.yaml, any file named heldout*.yaml): questions the tuning
+  never looks at, written before the code they measure; key facts are regular expressions on the
+  fact (a figure, a claim). Only its figures are printed, so that running the evaluation does not
+  turn it into a tuning set; `--show-misses` prints them anyway (and spends the set).
 
 For each set: retrieval hit rate at 1 and 5 and mean reciprocal rank (items that name a
 document), the share of answers stating the key fact, the share of out-of-scope questions
@@ -32,9 +35,14 @@ MAX_FALSE_DECLINES = 0.05
 # are not yet met. Raise them as answers improve; never lower them to make CI pass.
 FLOORS = {
     "questions.yaml": {"hit@5": 0.95, "key_fact": 0.88, "oos_declined": 0.85, "false_declines": 0.02},
-    "heldout.yaml": {"key_fact": 0.68, "oos_declined": 0.78, "language_replies": 1.0, "false_declines": 0.11},
+    "seen_heldout_1.yaml": {"key_fact": 0.68, "oos_declined": 0.78, "language_replies": 1.0, "false_declines": 0.11},
+    "heldout_2.yaml": {},
 }
-DEFAULT_SETS = ("tests/eval/questions.yaml", "tests/eval/heldout.yaml")
+DEFAULT_SETS = ("tests/eval/questions.yaml", "tests/eval/seen_heldout_1.yaml", "tests/eval/heldout_2.yaml")
+
+
+def is_held_out(path: Path | str) -> bool:
+    return Path(path).name.startswith("heldout")
 
 
 @dataclass
@@ -159,7 +167,7 @@ def evaluate(assistant, items: list[EvalItem]) -> EvalResult:
     return EvalResult(metrics, misses, counts)
 
 
-def format_result(result: EvalResult, title: str = "") -> str:
+def format_result(result: EvalResult, title: str = "", show_misses: bool = True) -> str:
     m, c = result.metrics, result.counts
     target = lambda key: f"   (target >= {THRESHOLDS[key]:.0%})" if key in THRESHOLDS else ""  # noqa: E731
     lines = [f"== {title}" if title else "",
@@ -174,14 +182,17 @@ def format_result(result: EvalResult, title: str = "") -> str:
     if "mrr" in m:
         lines.append(f"  {'mean reciprocal rank':<26}{m['mrr']:.3f}")
     lines.append(f"  {'in-scope declined':<26}{m['false_declines']:.1%}   (target <= {MAX_FALSE_DECLINES:.0%})")
-    if result.misses:
+    if result.misses and show_misses:
         lines.append(f"Misses ({len(result.misses)}):")
         lines += [f"  {miss}" for miss in result.misses]
+    elif result.misses:
+        lines.append(f"Misses: {len(result.misses)}, not shown: a held-out set stays unseen (--show-misses spends it)")
     lines.append("PASS" if result.passed else "FAIL: below target")
     return "\n".join(line for line in lines if line)
 
 
-def run_evaluation(settings: Settings, question_files: list[str] | None = None, verbose: bool = False) -> int:
+def run_evaluation(settings: Settings, question_files: list[str] | None = None, verbose: bool = False,
+                   show_misses: bool = False) -> int:
     from bot.cli import open_assistant
 
     assistant = open_assistant(settings, announce=lambda *a: print(*a, file=sys.stderr))
@@ -193,7 +204,7 @@ def run_evaluation(settings: Settings, question_files: list[str] | None = None, 
         try:
             for path in question_files or DEFAULT_SETS:
                 result = evaluate(assistant, load_items(Path(path)))
-                print(format_result(result, title=path), end="\n\n")
+                print(format_result(result, title=path, show_misses=show_misses or not is_held_out(path)), end="\n\n")
                 passed = passed and result.passed
         finally:
             assistant.close()
