@@ -116,7 +116,7 @@ def talking_points(assistant, topic: str) -> TalkingPoints:
     vector = assistant.embedder.embed_queries([query])[0]
     # The topic's glossary synonyms ("dispute" = claim, refund request) widen the word search.
     glossary = assistant.glossary()
-    retrieval = assistant.retriever.search(query, vector, k=8, search_text=glossary.expand(query) if glossary else None)
+    retrieval = assistant.retriever.search(query, vector, k=12, search_text=glossary.expand(query) if glossary else None)
     if not retrieval.grounded:  # the same gate as answers: no points on what the documents lack
         return TalkingPoints(topic)
     snap = retrieval.snapshot
