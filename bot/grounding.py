@@ -41,8 +41,9 @@ class Grounding:
         self.known_words = frozenset(snapshot.words | (self.glossary.words() if self.glossary else set()))
         self.speller = SpellingCorrector(set(self.known_words))
         anchors = [name for e in self.glossary.entries for name in (e.term, *e.synonyms[:3])] if self.glossary else []
+        document_text = " ".join([self.glossary_text or ""] + [f"{c.section} {c.text}" for c in snapshot.chunks])
         self.subjects = SubjectChecker(set(self.known_words), set(snapshot.vocabulary), stem_word,
-                                       self.speller.is_english, embed, anchors)
+                                       self.speller.is_english, embed, anchors, document_text)
 
 
 class GroundingCache:
@@ -90,3 +91,4 @@ def missing_key_terms(retrieval: Retrieval, focus: str, original: str, is_englis
             return []
     top_terms = snap.chunk_terms[retrieval.ranked[0].chunk.chunk_id]
     return sorted(t for t in rare if not found(t, top_terms))
+

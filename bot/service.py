@@ -24,7 +24,7 @@ from bot.records import Records
 from bot.retrieval import Retrieval, Retriever, stem_word
 from bot.settings import Settings
 from bot.store import KnowledgeStore
-from bot.subjects import content_words, subject_phrase
+from bot.subjects import content_words, outside_documents_time, subject_phrase
 from bot.understanding import Query, search_text_for, split_clauses, understand
 
 log = logging.getLogger(__name__)
@@ -174,14 +174,16 @@ class Assistant:
             return Answer(notice_for(query.language), False, kind="language"), nothing
 
         subjects = grounding.subjects.uncovered_subjects(query.text, query.focus)
-        if subjects:
-            subject = subject_phrase(subjects, query.focus)
+        outside_time = outside_documents_time(query.focus, grounding.subjects.years)
+        if subjects or outside_time:
+            subject = subject_phrase(subjects, query.focus) if subjects else outside_time
             return Answer(decline_text(subject), False, kind="declined"), nothing
         search = retrieval_query(query.text, history)
         follow_up = search != query.text
         vectors = self.embedder.embed_queries([search, query.text] if follow_up else [search])
         search_text = search_text_for(search, grounding.glossary, query.intents)
-        retrieval = self.retriever.search(search, vectors[0], k=self.settings.retrieval_k, search_text=search_text)
+        retrieval = self.retriever.search(search, vectors[0], k=self.settings.retrieval_k, search_text=search_text,
+                                          audience=query.audience)
         if not retrieval.grounded and not follow_up:
             # A message that asks two things at once may match no section as a whole: try its parts.
             retrieval, search, vectors = self._best_clause(query, grounding, retrieval, search, vectors)
@@ -224,7 +226,8 @@ class Assistant:
         best = None
         for clause, vector in zip(clauses, clause_vectors):
             found = self.retriever.search(clause, vector, k=self.settings.retrieval_k,
-                                          search_text=search_text_for(clause, grounding.glossary, query.intents))
+                                          search_text=search_text_for(clause, grounding.glossary, query.intents),
+                                          audience=query.audience)
             if found.grounded and (best is None or found.top_dense > best[0].top_dense):
                 best = (found, clause, [vector])
         return best if best else (retrieval, search, vectors)

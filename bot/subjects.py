@@ -17,6 +17,8 @@ import re
 
 import numpy as np
 
+from bot.brands import names_in
+
 # An ordinary English word the documents never use is a subject (not a story word) only when it
 # is this close to a glossary term: single-word similarities are high for many plain words
 # ("fight", "refreshed" reach 0.48, "bought" 0.6), so only words nearly synonymous with a term pass.
@@ -62,8 +64,11 @@ def _is_known(word: str, vocabulary: set[str], stems: set[str], stem) -> bool:
 class SubjectChecker:
     """Finds the words of a question that name something our documents do not cover."""
 
-    def __init__(self, vocabulary: set[str], stems: set[str], stem, is_english_word, embed, anchor_texts: list[str]):
+    def __init__(self, vocabulary: set[str], stems: set[str], stem, is_english_word, embed, anchor_texts: list[str],
+                 document_text: str = ""):
         self.vocabulary = vocabulary  # lower-case surface words of documents and glossary
+        self.covered_names = set(names_in(document_text))  # well-known names the documents mention
+        self.years = set(_YEAR.findall(re.sub(r"https?://\S+", " ", document_text)))  # years the documents speak of
         self.stems = stems  # the search index's stemmed terms
         self.stem = stem
         self.is_english_word = is_english_word
@@ -90,9 +95,12 @@ class SubjectChecker:
 
     def uncovered_subjects(self, text: str, original: str = "") -> list[str]:
         """Words of `text` that name a subject the documents never mention (`original`: as typed)."""
+        # A well-known company or service the documents never mention, however it is typed ("stripe").
+        outside = [word for name in names_in(original or text) if name not in self.covered_names
+                   for word in name.split()]
         unknown = self.unknown_words(text)
         if not unknown:
-            return []
+            return list(dict.fromkeys(outside))
         # A short unknown word is a typo ("tme", "bak") unless written in capitals ("FBA", "DHL").
         capitals = {m.group(0).lower() for m in _WORD.finditer(original or text) if m.group(0).isupper()}
         unknown = [w for w in unknown if "'" not in w]
@@ -104,7 +112,25 @@ class SubjectChecker:
         if english and self.anchor_texts:
             closeness = self._domain_closeness(english)
             names += [w for w in english if closeness[w] >= DOMAIN_SIMILARITY]
-        return [w for w in unknown if w in names]
+        return list(dict.fromkeys(outside + [w for w in unknown if w in names]))
+
+
+_YEAR = re.compile(r"(?<![\d$.,])((?:19|20)\d\d)(?![\d%])")
+_LIVE = re.compile(r"\b(today|today's|tonight|right now|this week|at the moment|live|real[- ]time)\b", re.I)
+_PERSONAL = re.compile(r"\b(i|i'm|i've|we|we're|my|our|me|us)\b", re.I)
+
+
+def outside_documents_time(focus: str, years: set[str]) -> str | None:
+    """What a question asks about that the documents cannot hold, as a phrase for the decline (a
+    year they never speak of, live figures), or None. Only for questions about the world ("share
+    price in 2023", "exchange rate today"): a user's own story ("I ordered in March 2023, ...")
+    is not what the question is about."""
+    if _PERSONAL.search(focus):
+        return None
+    if _LIVE.search(focus):
+        return "live figures such as today's rates or prices"
+    unknown = [y for y in _YEAR.findall(focus) if y not in years]
+    return f"anything about {unknown[0]}" if unknown else None
 
 
 def subject_phrase(words: list[str], original: str) -> str:
