@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass
 
 GREY_ZONE_WIDTH = 0.10
-SENTENCE_SUPPORT = 0.50  # in the grey zone, the best sentence must be at least this close
+SENTENCE_SUPPORT = 0.40  # the best sentence must be at least this close, however well a section question matches
+GREY_ZONE_SENTENCE_SUPPORT = 0.45  # ...and this close when the question is only fairly similar
 MIN_COVERAGE = 0.4
 TYPO_SIMILARITY = 0.8  # difflib ratio above which a word counts as a typo of a known term
 # Words that say how something is asked, not what it is about (stemmed by the tokenizer).
@@ -42,12 +43,14 @@ def decide(question: str, top_dense: float, threshold: float, terms: list[str], 
            chunk_terms: list[set[str]], generic: set[str], top_sentence: float | None = None) -> GateDecision:
     if top_dense < threshold:
         return GateDecision(False, f"similarity {top_dense:.2f} below {threshold:.2f}")
+    if top_sentence is not None and top_sentence < SENTENCE_SUPPORT:
+        # Only a section question matched ("what is the HS code for LED lights?" against "are customs
+        # costs covered?"): no sentence says anything close to what was asked.
+        return GateDecision(False, f"best sentence {top_sentence:.2f} below {SENTENCE_SUPPORT}")
     if top_dense >= threshold + GREY_ZONE_WIDTH:
         return GateDecision(True, f"similarity {top_dense:.2f}")
-    if top_sentence is not None and top_sentence < SENTENCE_SUPPORT:
-        # Only a section question matched ("how long does customs clearance take?" against "are
-        # customs costs covered?"): no sentence says anything close to what was asked.
-        return GateDecision(False, f"best sentence {top_sentence:.2f} below {SENTENCE_SUPPORT}")
+    if top_sentence is not None and top_sentence < GREY_ZONE_SENTENCE_SUPPORT:
+        return GateDecision(False, f"grey zone, best sentence {top_sentence:.2f} below {GREY_ZONE_SENTENCE_SUPPORT}")
     if _LIVE_DATA.search(question):
         return GateDecision(False, "asks for live data")
     # Words the documents never use are judged before search (bot/subjects.py): a name we do not
