@@ -24,6 +24,11 @@ MAX_SENTENCES = 3
 OTHER_CHUNK_MARGIN = 0.03  # another section contributes only a sentence nearly as good as the best
 SAME_CHUNK_MARGIN = 0.20
 DUPLICATE_SIMILARITY = 0.86
+# A cost, deadline or exclusion question leads with a sentence that states a cost, a time or an
+# exclusion, when one scores within this margin of the best: "how much does it charge me?" is not
+# answered by "Alibaba.com serves 50 million buyers".
+INTENT_LEAD_MARGIN = 0.15
+LEADING_INTENTS = ("cost", "time", "exclusion")
 OVERLAP_WEIGHT = 0.20  # two sentences this close state the same fact
 _QUANTITY_WORDS = re.compile(r"\b(how (much|many|long|fast|big)|fee|fees|cost|costs|charge|rate|percent|limit|cap|maximum|minimum|days?|when|what year)\b", re.I)
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")
@@ -32,7 +37,8 @@ _CITATION = re.compile(r"\[(\d{1,2})\]")
 INTENT_CUES = {
     "exclusion": re.compile(r"\bnot\b|n't\b|\bexclu|\boutside\b|\bexcept|\bvoids?\b|\bnever\b|\bno longer\b", re.I),
     "cost": re.compile(r"%|US\$|\$\s?\d|\bRMB\b|\bCNY\b|\bfees?\b|\bfree\b|\bcosts?\b|\bcharge", re.I),
-    "time": re.compile(r"\d+\s*(?:calendar |working |business )?(?:days?|hours?|weeks?|months?|years?)\b|\b(19|20)\d\d\b|"
+    "time": re.compile(r"\d+\s*(?:calendar |working |business )?(?:days?|hours?|weeks?|months?|years?|minutes?|seconds?)\b|"
+                       r"\b(one|two|three|four|five|six|seven|ten|thirty) (days?|hours?|weeks?|months?|minutes?|seconds?)\b|\b(19|20)\d\d\b|"
                        r"\bday \d|\bimmediately\b|\bsame day\b", re.I),
     "procedure": re.compile(r"\bclick|\bgo(es)? to\b|\bopen(s)? the\b|\"[^\"]+\"|\bselect|\bupload|\bsubmit|\bthen\b|\bfirst\b", re.I),
     "who": re.compile(r"\b(supplier|alibaba|buyer|bank|seller)s?\b.{0,40}\b(pays?|refunds?|decides?|runs?|provides?)|"
@@ -146,6 +152,11 @@ def compose_extractive(question: str, terms: list[str], ranked: list[RankedChunk
     # A sentence that only points to other sections never leads, unless nothing else is there.
     candidates = [c for c in candidates if not is_pointer(c.sentence)] or candidates
     candidates.sort(key=lambda c: c.score, reverse=True)
+    asked = [i for i in LEADING_INTENTS if i in intents]
+    answering = next((c for c in candidates if any(INTENT_CUES[i].search(c.sentence) for i in asked)), None)
+    if answering is not None and answering.score >= candidates[0].score - INTENT_LEAD_MARGIN:
+        candidates.remove(answering)
+        candidates.insert(0, answering)
     best = candidates[0]
     chosen = [best]
     # A section opens with its direct answer: it comes with the best sentence of its section.
@@ -179,8 +190,9 @@ def compose_extractive(question: str, terms: list[str], ranked: list[RankedChunk
 
 def _intent_bonus(sentence: str, intents, audience: str | None) -> float:
     bonus = sum(INTENT_BONUS[i] for i in intents if i in INTENT_CUES and INTENT_CUES[i].search(sentence))
-    if audience and "cost" in intents:
-        # "What does Alibaba charge me, the buyer?" must not be answered with the sellers' fees.
+    if audience and "cost" in intents and INTENT_CUES["cost"].search(sentence):
+        # "What does Alibaba charge me, the buyer?" must not be answered with the sellers' fees
+        # (nor with a sentence that names buyers but no cost).
         mine, theirs = (_BUYER_WORDS, _SELLER_WORDS) if audience == "buyer" else (_SELLER_WORDS, _BUYER_WORDS)
         if mine.search(sentence):
             bonus += 0.06

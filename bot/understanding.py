@@ -37,7 +37,7 @@ INTENT_PATTERNS = {
                  r"\bwhich .{0,30}\bnot\b|\boutside (of )?(the )?(cover|protection|trade assurance)",
     "cost": r"\bhow much\b|\bcosts?\b|\bfees?\b|\bcharges?\b|\bcharged\b|\bprice\b|\bexpensive\b|\bcheap(er|est)?\b|"
             r"\bpercent(age)?\b|%|\bcommission\b|\bsurcharge\b|\bfree\b|\bpay extra\b|\bwhat (does|do) .{0,30} take\b|"
-            r"\btake a (cut|percentage|share)\b",
+            r"\btake a (cut|percentage|share)\b|\b(interest )?rates?\b|\binterest\b",
     "time": r"\bhow long\b|\bhow many (days|hours|weeks|months)\b|\bwhen\b|\bdeadline\b|\btime ?(limit|frame)\b|\bhow (early|late)\b|\bby when\b|"
             r"\bhow (soon|fast|quickly)\b|\buntil\b|\bwithin\b|\bstill (open|claim|complain|ask|apply)|\btoo late\b|"
             r"\bwhat (year|date|day)\b",
@@ -56,10 +56,11 @@ _SELLER = re.compile(
     r"vendor|factory)|i am an? (seller|supplier|manufacturer|exporter)|my (buyers?|customers?|clients?)|"
     r"(we'?re|we are|i'?m|i am) (the |a )?(seller|supplier|manufacturer|factory|vendor)s?|(seller|supplier) side|"
     r"our (buyers?|customers?)|"
-    r"(sellers?|suppliers?|vendors?) (pay|are charged)|for (sellers|suppliers)|charge (the )?(sellers?|suppliers?))\b", re.I)
+    r"(sellers?|suppliers?|vendors?)'?s?'? (pay|are charged|fees?|costs?|charges?)|for (sellers|suppliers)|"
+    r"charge (the )?(sellers?|suppliers?))\b", re.I)
 _BUYER = re.compile(
     r"\b(as an? (buyer|importer|customer)|i'?m an? (buyer|importer)|i am an? (buyer|importer)|(me|us),? the buyers?|"
-    r"buyers? (pay|are charged)|for buyers|my (supplier|seller|vendor|factory|manufacturer)|i (paid|bought|ordered)|"
+    r"buyers?'?s?'? (pay|are charged|fees?|costs?|charges?)|for buyers|my (supplier|seller|vendor|factory|manufacturer)|i (paid|bought|ordered)|"
     r"we (paid|bought|ordered)|charge (me|us|the buyers?))\b", re.I)
 _DEFINITION = re.compile(
     r"^(?:what|wat)(?:'s| is| are| does| do)\s+(?:an?\s+|the\s+)?(?P<term>.{1,40}?)(?:\s+(?:mean|stand for|stands for))?\s*\??$|"
