@@ -32,7 +32,7 @@ class Settings(BaseSettings):
 
     # Retrieval knobs; defaults were tuned on tests/eval/questions.yaml.
     retrieval_k: int = Field(default=5, ge=1, le=50)
-    relevance_threshold: float = Field(default=0.56, ge=0.0, le=1.0)
+    relevance_threshold: float = Field(default=0.54, ge=0.0, le=1.0)
     max_question_chars: int = Field(default=2000, ge=100)
     max_document_bytes: int = Field(default=5_000_000, ge=1_000)
     rate_limit_per_minute: int = Field(default=20, ge=1)
