@@ -1,4 +1,5 @@
-"""Well-known names from e-commerce, payments, shipping and small-business finance.
+"""Well-known names from e-commerce, payments, shipping and small-business finance, and topics
+traders ask about that trade-rule documents rarely hold (share prices, exchange rates).
 
 Many of them are also English words ("amazon", "stripe", "wish", "square") or are typed in lower
 case, so neither the English word list nor a capital letter marks them as names. A question that
@@ -30,6 +31,12 @@ amazon|amazon fba|fba|amazon seller central|seller central|ebay|etsy|shopify|wal
 |bitcoin|ethereum|usdt|tether|binance|coinbase|quickbooks|xero|salesforce|hubspot|canva
 |thomasnet|kompass|europages|jungle scout|helium 10|keepa|upwork|fiverr|linkedin|whatsapp|youtube|google
 """.replace("\n", "").split("|")) - {""}
+# Topics, declined by name like companies when the documents never mention them.
+KNOWN_TOPICS = frozenset("share price|share prices|stock price|stock prices|stock market|earnings|quarterly results"
+                         "|earnings call|market cap|market capitalisation|market capitalization|dividend|dividends"
+                         "|exchange rate|exchange rates|income tax|corporate tax|sales tax|minimum wage|work visa"
+                         "|business visa|visa application|tariff rate|tariff rates|section 301".split("|"))
+KNOWN_NAMES = KNOWN_NAMES | KNOWN_TOPICS
 # Names that are everyday words in a trader's sentence ("our target price", "chase the supplier"):
 # they count as names only when written with a capital letter.
 CAPITALISED_NAMES = frozenset("target|wish|discover|chase|wise|excel|sage|noon|otto|evergreen|hermes|affirm|square"
@@ -48,5 +55,7 @@ _CAPITALISED = _pattern(CAPITALISED_NAMES)
 def names_in(text: str) -> list[str]:
     """The known names in `text` as lower-case phrases, in order of use (the longest name wins)."""
     found = [(m.start(), m.group(1).lower()) for m in _ANY_CASE.finditer(text)]
-    found += [(m.start(), m.group(1).lower()) for m in _CAPITALISED.finditer(text) if m.group(1)[0].isupper()]
+    # ...or in the possessive: "wise's fees" is about the company.
+    found += [(m.start(), m.group(1).lower()) for m in _CAPITALISED.finditer(text)
+              if m.group(1)[0].isupper() or m.group(0).lower().endswith("'s")]
     return list(dict.fromkeys(name for _, name in sorted(found)))

@@ -8,10 +8,12 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from dataclasses import dataclass, field
 
 from bot.glossary import GLOSSARY_FILE, Glossary, GlossaryError, parse_glossary
 from bot.retrieval import IndexSnapshot, Retrieval, stem_word, tokenize
 from bot.spelling import SpellingCorrector
+from bot.brands import names_in
 from bot.subjects import SubjectChecker, content_words
 
 log = logging.getLogger(__name__)
@@ -63,32 +65,41 @@ class GroundingCache:
         return current
 
 
+@dataclass
+class KeyNames:
+    names: list[str] = field(default_factory=list)  # the question's specific names, as index terms
+    missing: list[str] = field(default_factory=list)  # those no ranked chunk contains
+    holding: int = 0  # how many ranked chunks, now first, contain them all
+
+
 def missing_key_terms(retrieval: Retrieval, focus: str, original: str, is_english_word,
-                      glossary_names: dict[str, list[frozenset[str]]] | None = None) -> list[str]:
-    """Put first the ranked chunk that contains all of the question's specific names (words the
-    documents use in at most two sections that are not ordinary English, or written with a capital
-    inside the sentence: "AliExpress", "Boleto"); return the names no ranked chunk contains, else []."""
+                      glossary_names: dict[str, list[frozenset[str]]] | None = None) -> KeyNames:
+    """Put first the ranked chunks that contain all of the question's specific names (words the
+    documents use that are not ordinary English, well-known company names, or capitalised English
+    words few sections use: "AliExpress", "PayPal", "Boleto"), and say which names no ranked chunk
+    contains."""
     snap = retrieval.snapshot
     glossary_names = glossary_names or {}
     capitalised = {w.lower() for w in re.findall(r"(?<=\w )[A-Z][\w\-]{2,}", original)}
     words = [w for w in content_words(focus) if len(w) > 2]  # "cn", "uk": too short to name a subject
-    # Names that are not English words (Kabbage, AliExpress) are specific wherever they occur;
-    # a capitalised English word (Apple, Western) only when few sections use it.
+    # Names that are not English words (Kabbage, AliExpress) or are well-known names (PayPal) are
+    # specific wherever they occur; a capitalised English word (Apple, Western) only when few
+    # sections use it.
     names = tokenize([" ".join(w for w in words if not is_english_word(w))])[0] if words else []
+    names += tokenize(names_in(original))[0] if names_in(original) else []
     capitals = tokenize([" ".join(w for w in words if w in capitalised)])[0] if capitalised else []
     rare = {t for t in names if snap.document_frequency.get(t, 0) > 0}
     rare |= {t for t in capitals if 0 < snap.document_frequency.get(t, 0) <= RARE_TERM_CHUNKS}
     if not rare or not retrieval.ranked:
-        return []
+        return KeyNames()
+
     # A glossary name is also found under its synonyms ("TA" in a passage that says "Trade Assurance").
     def found(term: str, chunk_terms: set[str]) -> bool:
         return term in chunk_terms or any(alt <= chunk_terms for alt in glossary_names.get(term, ()))
 
-    for i, rc in enumerate(retrieval.ranked):
-        if all(found(t, snap.chunk_terms[rc.chunk.chunk_id]) for t in rare):
-            if i:
-                retrieval.ranked.insert(0, retrieval.ranked.pop(i))
-            return []
+    holding = [rc for rc in retrieval.ranked if all(found(t, snap.chunk_terms[rc.chunk.chunk_id]) for t in rare)]
+    if holding:
+        retrieval.ranked[:] = holding + [rc for rc in retrieval.ranked if rc not in holding]
+        return KeyNames(sorted(rare), [], len(holding))
     top_terms = snap.chunk_terms[retrieval.ranked[0].chunk.chunk_id]
-    return sorted(t for t in rare if not found(t, top_terms))
-
+    return KeyNames(sorted(rare), sorted(t for t in rare if not found(t, top_terms)))

@@ -30,6 +30,8 @@ from bot.understanding import Query, search_text_for, split_clauses, understand
 log = logging.getLogger(__name__)
 # "What is X?" is answered from the glossary unless a document section asks that very question.
 DOCUMENT_ANSWERS_DEFINITION = 0.80
+# A question naming something specific needs a sentence this close in the sections that name it.
+NAMED_SENTENCE_SUPPORT = 0.45
 
 EMPTY_TEXT = (
     "Please type a question in words, for example: \"How long do I have to open a Trade Assurance "
@@ -193,10 +195,10 @@ class Assistant:
         suggestions = _nearest_topics(retrieval)
         if not retrieval.grounded:
             return Answer(decline_text(suggestions=suggestions), False, kind="declined", retrieved=retrieved), retrieval
-        missing = missing_key_terms(retrieval, query.text, query.focus, grounding.speller.is_english,
-                                    grounding.glossary_names)
-        if missing:
-            subject = subject_phrase(_surface_words(missing, query.text), query.focus) or ", ".join(missing)
+        key_names = missing_key_terms(retrieval, query.text, query.focus, grounding.speller.is_english,
+                                      grounding.glossary_names)
+        if key_names.missing:
+            subject = subject_phrase(_surface_words(key_names.missing, query.text), query.focus) or ", ".join(key_names.missing)
             return Answer(decline_text(f"{subject} in connection with that question", suggestions), False,
                           kind="declined", retrieved=retrieved), retrieval
         retrieved = [rc.chunk.doc_id for rc in retrieval.ranked]  # the key-name check may reorder them
@@ -209,7 +211,14 @@ class Assistant:
         if answer is None:
             # A follow-up is matched against both the combined query and its own words.
             query_vecs = [np.asarray(v) for v in vectors]
-            text, citations = compose_extractive(search, retrieval.terms, retrieval.ranked, retrieval.snapshot, query_vecs,
+            # A question naming something specific ("AliExpress seller fees") is answered from the
+            # sections that name it, and only when one of their sentences is close to what was asked.
+            sources = retrieval.ranked[:key_names.holding] if key_names.holding else retrieval.ranked
+            if key_names.holding and _best_sentence(sources, retrieval.snapshot, query_vecs[0]) < NAMED_SENTENCE_SUPPORT:
+                names = subject_phrase(_surface_words(key_names.names, query.text), query.focus) or "that"
+                return Answer(decline_text(f"{names} in connection with that question", suggestions), False,
+                              kind="declined", retrieved=retrieved), retrieval
+            text, citations = compose_extractive(search, retrieval.terms, sources, retrieval.snapshot, query_vecs,
                                                  query.intents, query.audience)
             if not text:
                 return Answer(decline_text(suggestions=suggestions), False, kind="declined", retrieved=retrieved), retrieval
@@ -252,6 +261,11 @@ def _nearest_topics(retrieval: Retrieval) -> list[str]:
         if topic not in topics:
             topics.append(topic)
     return topics
+
+
+def _best_sentence(ranked, snapshot, query_vector) -> float:
+    vectors = snapshot.sentence_vectors([sid for rc in ranked for sid in rc.chunk.sentence_ids])
+    return max((float(vec @ query_vector) for vec in vectors.values()), default=0.0)
 
 
 def _surface_words(stems: list[str], text: str) -> list[str]:

@@ -78,9 +78,11 @@ class SpellingCorrector:
         return w in self.domain_words or w in self._english
 
     def is_english(self, word: str) -> bool:
-        """An ordinary English word (the frequency list), whether or not our documents use it."""
+        """An ordinary English word (the frequency list), whether or not our documents use it; a
+        compound of such words ("money-back", "value-added") is one too."""
         self._load()
-        return word.lower() in self._english
+        parts = [p for p in word.lower().split("-") if p]
+        return bool(parts) and all(p in self._english for p in parts)
 
     def correct_word(self, word: str) -> str:
         lower = word.lower()

@@ -58,6 +58,9 @@ def content_words(text: str) -> list[str]:
 def _is_known(word: str, vocabulary: set[str], stems: set[str], stem) -> bool:
     if word in vocabulary or word.rstrip("s") in vocabulary or word.rstrip("'s") in vocabulary:
         return True
+    parts = [p for p in word.split("-") if p]
+    if len(parts) > 1:  # "money-back" is known when "money" and "back" are
+        return all(_is_known(p, vocabulary, stems, stem) for p in parts)
     return stem(word) in stems
 
 
