@@ -197,7 +197,7 @@ def _intent_bonus(sentence: str, intents, audience: str | None) -> float:
         if mine.search(sentence):
             bonus += 0.06
         elif theirs.search(sentence):
-            bonus -= 0.06
+            bonus -= 0.15  # the other side's cost answers a different question
     return bonus
 
 

@@ -35,7 +35,7 @@ INTENT_PATTERNS = {
     "exclusion": r"\bnot (be )?(covered|protected|included)|\b(isn't|aren't|doesn't|don't|won't|not) (cover|protect|include)|"
                  r"\bexclu(ded|des|sions?)\b|\bexceptions?\b|\bnot cover(ed)?\b|\bwhat (is|isn't|are|aren't) not\b|"
                  r"\bwhich .{0,30}\bnot\b|\boutside (of )?(the )?(cover|protection|trade assurance)",
-    "cost": r"\bhow much\b|\bcosts?\b|\bfees?\b|\bcharges?\b|\bcharged\b|\bprice\b|\bexpensive\b|\bcheap(er|est)?\b|"
+    "cost": r"\bhow much\b(?! (can|could|may|will|would|do|does) (i|we|you|they|a buyer|buyers) (borrow|get|receive|claim))|\bcosts?\b|\bfees?\b|\bcharges?\b|\bcharged\b|\bprice\b|\bexpensive\b|\bcheap(er|est)?\b|"
             r"\bpercent(age)?\b|%|\bcommission\b|\bsurcharge\b|\bfree\b|\bpay extra\b|\bwhat (does|do) .{0,30} take\b|"
             r"\btake a (cut|percentage|share)\b|\b(interest )?rates?\b|\binterest\b",
     "time": r"\bhow long\b|\bhow many (days|hours|weeks|months)\b|\bwhen\b|\bdeadline\b|\btime ?(limit|frame)\b|\bhow (early|late)\b|\bby when\b|"

@@ -95,9 +95,13 @@ def assert_answered(assistant, question: str, expected: str) -> None:
     ("how much does stripe charge per card transaction", "stripe"),
     ("what's the return window for an amazon purchase", "amazon"),
     ("what is the refund policy of alibaba cloud", "alibaba cloud"),
+    # A name the documents mention only elsewhere: no section naming it says anything close.
+    ("what are aliexpress seller commission rates", "aliexpress"),
+    ("what are wise's fees to send money to china", "wise"),
     # What historical documents cannot hold: a year they never speak of, live figures.
-    ("alibaba share price 2023", "2023"),
-    ("what's the exchange rate from dollars to yuan today", "live figures"),
+    ("alibaba share price", "share price"),
+    ("how fast did cross-border e-commerce grow in 2023", "2023"),
+    ("what's the USD to CNY rate right now", "live figures"),
 ])
 def test_adjacent_subjects_are_declined_by_name(assistant, question, subject):
     answer = assistant.ask(question)
@@ -111,6 +115,8 @@ def test_adjacent_subjects_are_declined_by_name(assistant, question, subject):
     ("the supplier missed our target ship date, do i get compensation?", r"US\$100|compensat|refund"),
     # A year in the user's own story is not what the question is about.
     ("I ordered in March 2023 and the goods are broken, how long do I have to open a dispute?", r"30"),
+    # A compound of known words is no unknown name.
+    ("Money-back policy: how do I get my money back when I have an order issue?", r"refund"),
 ])
 def test_names_and_years_in_context_are_still_answered(assistant, question, expected):
     assert_answered(assistant, question, expected)
