@@ -23,13 +23,14 @@ ANSWER_CHUNKS = 3  # sentences are drawn from the best few chunks only
 MAX_SENTENCES = 3
 OTHER_CHUNK_MARGIN = 0.03  # another section contributes only a sentence nearly as good as the best
 SAME_CHUNK_MARGIN = 0.20
-DUPLICATE_SIMILARITY = 0.86
+DUPLICATE_SIMILARITY = 0.86  # two sentences this close state the same fact
 # A cost, deadline or exclusion question leads with a sentence that states a cost, a time or an
 # exclusion, when one scores within this margin of the best: "how much does it charge me?" is not
 # answered by "Alibaba.com serves 50 million buyers".
 INTENT_LEAD_MARGIN = 0.15
 LEADING_INTENTS = ("cost", "time", "exclusion")
-OVERLAP_WEIGHT = 0.20  # two sentences this close state the same fact
+OVERLAP_WEIGHT = 0.20  # the share of the question's rare words a sentence contains
+SECTION_WEIGHT = 0.6  # a sentence of a section retrieval scored lower pays for the gap
 _QUANTITY_WORDS = re.compile(r"\b(how (much|many|long|fast|big)|fee|fees|cost|costs|charge|rate|percent|limit|cap|maximum|minimum|days?|when|what year)\b", re.I)
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")
 _CITATION = re.compile(r"\[(\d{1,2})\]")
@@ -130,9 +131,10 @@ def compose_extractive(question: str, terms: list[str], ranked: list[RankedChunk
     total_weight = sum(weights.values())
     wants_figure = bool(_QUANTITY_WORDS.search(question))
     candidates: list[Candidate] = []
+    top_fused = max((rc.fused for rc in ranked[:ANSWER_CHUNKS]), default=0.0)
     for rank, rc in enumerate(ranked[:ANSWER_CHUNKS]):
-        # Chunks that retrieval scored equally get the same preference: a tie is not a ranking.
-        preference = ANSWER_CHUNKS - sum(other.fused > rc.fused for other in ranked[:rank])
+        # How far retrieval put the section behind the best one (0 for the best, and for a tie).
+        behind = top_fused - rc.fused
         for position, (sid, sentence) in enumerate(zip(rc.chunk.sentence_ids, rc.chunk.sentences)):
             vec = vectors.get(sid)
             if vec is None:
@@ -140,7 +142,7 @@ def compose_extractive(question: str, terms: list[str], ranked: list[RankedChunk
             sim = float(np.mean([vec @ q for q in query_vecs]))
             sentence_terms = snapshot.sentence_terms(sid, sentence)
             overlap = sum(w for t, w in weights.items() if t in sentence_terms) / total_weight if total_weight else 0.0
-            score = sim + OVERLAP_WEIGHT * overlap + 0.03 * preference + 0.08 * rc.question_match
+            score = sim + OVERLAP_WEIGHT * overlap - SECTION_WEIGHT * behind + 0.08 * rc.question_match
             score += _intent_bonus(sentence, intents, audience)
             if wants_figure and _NUMBER.search(sentence):
                 score += 0.03

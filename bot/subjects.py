@@ -18,6 +18,7 @@ import re
 import numpy as np
 
 from bot.brands import names_in
+from bot.places import place_words
 
 # An ordinary English word the documents never use is a subject (not a story word) only when it
 # is this close to a glossary term: single-word similarities are high for many plain words
@@ -101,7 +102,11 @@ class SubjectChecker:
         # A well-known company or service the documents never mention, however it is typed ("stripe").
         outside = [word for name in names_in(original or text) if name not in self.covered_names
                    for word in name.split()]
+        # Where the user is or ships from is part of the story ("a small UK importer", "Leeds").
         unknown = self.unknown_words(text)
+        if unknown:
+            places = place_words()
+            unknown = [w for w in unknown if w not in places]
         if not unknown:
             return list(dict.fromkeys(outside))
         # A short unknown word is a typo ("tme", "bak") unless written in capitals ("FBA", "DHL").

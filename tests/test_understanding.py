@@ -115,6 +115,9 @@ def test_adjacent_subjects_are_declined_by_name(assistant, question, subject):
     ("the supplier missed our target ship date, do i get compensation?", r"US\$100|compensat|refund"),
     # A year in the user's own story is not what the question is about.
     ("I ordered in March 2023 and the goods are broken, how long do I have to open a dispute?", r"30"),
+    # Where the user is or ships from is part of the story, not the subject.
+    ("we are a small UK importer, can we get the pay later thing from alibaba?", r"US|United States"),
+    ("I'm in Leeds, how long do I have to open a dispute?", r"30"),
     # A compound of known words is no unknown name.
     ("Money-back policy: how do I get my money back when I have an order issue?", r"refund"),
 ])
