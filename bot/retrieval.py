@@ -36,7 +36,6 @@ _TITLE_FOR = {"buyer": re.compile(r"\b(buyers?|importers?)\b", re.I),
 DENSE_CANDIDATES = 40  # nearest sentence and question records: their sections are candidates
 LEXICAL_CANDIDATES = 20  # ...and so are the sections that BM25 ranks best
 REFRESH_SECONDS = 1.0
-PRELOAD_VECTORS = 20_000  # records (sentences and section questions): about 30 MB of vectors
 SPELLING_CACHE_SIZE = 10_000  # bounds memory under a flood of made-up words
 _stemmer = Stemmer.Stemmer("english")
 
@@ -100,8 +99,6 @@ class IndexSnapshot:
                 self.document_frequency[term] = self.document_frequency.get(term, 0) + 1
         # Filled on first use: answers keep drawing on the same few hundred sentences.
         self._vectors: dict[str, np.ndarray] = {}
-        self.matrix: np.ndarray | None = None  # every vector, when the index is small enough to hold
-        self.row_of: dict[str, int] = {}
         self._terms: dict[str, frozenset[str]] = {}
         self._spelling: dict[str, str] = {}
 
@@ -138,14 +135,8 @@ class IndexSnapshot:
         collection = store.collection(active.collection)
         chunks: dict[str, IndexedChunk] = {}
         rows = []
-        # A knowledge base of ordinary size keeps every vector in memory (a few MB), so scoring
-        # candidate sections never waits for the store; a very large one fetches them as needed.
-        preload = collection.count() <= PRELOAD_VECTORS
-        vectors: dict[str, np.ndarray] = {}
-        for page in iter_records(collection, include=["documents", "metadatas", *(["embeddings"] if preload else [])]):
+        for page in iter_records(collection, include=["documents", "metadatas"]):
             rows.extend(zip(page["ids"], page["documents"], page["metadatas"]))
-            if preload:
-                vectors.update(zip(page["ids"], np.asarray(page["embeddings"], dtype=np.float32)))
         for sid, text, meta in sorted(rows, key=lambda r: (r[2]["chunk_id"], r[2]["position"])):
             chunk = chunks.get(meta["chunk_id"])
             if chunk is None:
@@ -158,20 +149,7 @@ class IndexSnapshot:
             else:
                 chunk.sentence_ids.append(sid)
                 chunk.sentences.append(text)
-        snapshot = cls(active, collection, list(chunks.values()))
-        if preload and vectors:
-            snapshot._vectors.update(vectors)
-            snapshot.matrix = np.stack(list(vectors.values()))
-            snapshot.row_of = {sid: row for row, sid in enumerate(vectors)}
-        return snapshot
-
-    def similarities(self, query_vector: np.ndarray, ids: list[str]) -> dict[str, float]:
-        """Cosine similarity of the query to each record in `ids` (one product with the preloaded
-        matrix when there is one)."""
-        if self.matrix is not None:
-            sims = self.matrix @ query_vector
-            return {sid: float(sims[self.row_of[sid]]) for sid in ids if sid in self.row_of}
-        return {sid: float(vec @ query_vector) for sid, vec in self.sentence_vectors(ids).items()}
+        return cls(active, collection, list(chunks.values()))
 
 
 @dataclass
@@ -252,8 +230,8 @@ class Retriever:
         top_dense = max(dense.values(), default=0.0)
         # The best sentence alone: a matching section question must be backed by its text. The
         # ranked sections' sentence vectors are cached after their first use.
-        top_sentence = max(snap.similarities(query_vector, [sid for rc in ranked[:3] for sid in rc.chunk.sentence_ids])
-                           .values(), default=0.0)
+        vectors = snap.sentence_vectors([sid for rc in ranked[:3] for sid in rc.chunk.sentence_ids])
+        top_sentence = max((float(vec @ query_vector) for vec in vectors.values()), default=0.0)
         gate = decide(query, top_dense, self.relevance_threshold, terms, snap.vocabulary,
                       [snap.chunk_terms[rc.chunk.chunk_id] for rc in ranked[:3]], self._generic, top_sentence)
         return Retrieval(query, ranked, gate.grounded, top_dense, snap, gate.reason, search_terms)
@@ -271,9 +249,11 @@ class Retriever:
 
     @staticmethod
     def _similarities(snap: IndexSnapshot, query_vector: np.ndarray, chunk_ids: list[str]):
-        """Exact closest-sentence and closest-question similarity of each candidate section."""
+        """Exact closest-sentence and closest-question similarity of each candidate section (the
+        vectors are cached in the snapshot after their first use)."""
         chunks = [snap.by_id[c] for c in chunk_ids]
-        sims = snap.similarities(query_vector, [sid for c in chunks for sid in (*c.sentence_ids, *c.question_ids)])
+        vectors = snap.sentence_vectors([sid for c in chunks for sid in (*c.sentence_ids, *c.question_ids)])
+        sims = {sid: float(vec @ query_vector) for sid, vec in vectors.items()}
         best = lambda ids: max((sims[i] for i in ids if i in sims), default=0.0)  # noqa: E731
         return ({c.chunk_id: best(c.sentence_ids) for c in chunks}, {c.chunk_id: best(c.question_ids) for c in chunks})
 
