@@ -3,6 +3,7 @@
 Clearly similar questions pass, clearly dissimilar ones are declined, and in the grey zone
 between, a question passes only if enough of its topic words occur in one retrieved chunk and
 it does not ask for live data (today's rate or price) that historical documents cannot hold.
+At any similarity, some sentence (not only a section's title question) must be close enough.
 Subjects the documents never mention ("Stripe", "Amazon FBA") are caught before this gate, by
 bot/subjects.py, so that the decline can name them.
 """

@@ -3,12 +3,14 @@
 Similarity alone lets "What are Amazon FBA fees?" through: it shares "fees" with a dozen
 passages. So a question's words that the documents never use are sorted into:
 - subjects: names that are not English words (Temu, FBA, Shopify), words capitalised inside the
-  sentence (Amazon, Stripe), or English words that clearly belong to the trade domain by meaning:
-  the question is about something we do not cover, and the decline names it;
-- story words (cousin, chairs, Leeds): ordinary words far from the domain, which a long message
-  carries around its question; they do not block an answer.
+  sentence (Amazon, Stripe), well-known names however typed (bot/brands.py: "stripe"), or English
+  words that clearly belong to the trade domain by meaning: the question is about something we do
+  not cover, and the decline names it;
+- story words (cousin, chairs, and places such as Leeds or the UK, bot/places.py): words a long
+  message carries around its question; they do not block an answer.
 Whether a word belongs to the domain is measured with the embedding model: its similarity to
-the nearest glossary term.
+the nearest glossary term. A question about the world (not the user's own story) that asks about
+a year the documents never speak of, or for live figures, is declined the same way.
 """
 
 from __future__ import annotations
