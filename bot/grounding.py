@@ -86,7 +86,8 @@ def missing_key_terms(retrieval: Retrieval, focus: str, original: str, is_englis
     # specific wherever they occur; a capitalised English word (Apple, Western) only when few
     # sections use it.
     names = tokenize([" ".join(w for w in words if not is_english_word(w))])[0] if words else []
-    names += tokenize(names_in(original))[0] if names_in(original) else []
+    well_known = names_in(original)
+    names += tokenize(well_known)[0] if well_known else []
     capitals = tokenize([" ".join(w for w in words if w in capitalised)])[0] if capitalised else []
     rare = {t for t in names if snap.document_frequency.get(t, 0) > 0}
     rare |= {t for t in capitals if 0 < snap.document_frequency.get(t, 0) <= RARE_TERM_CHUNKS}

@@ -124,6 +124,11 @@ class IndexSnapshot:
                 self._vectors[sid] = np.asarray(vec, dtype=np.float32)
         return {sid: self._vectors[sid] for sid in sentence_ids if sid in self._vectors}
 
+    def best_sentence_similarity(self, chunks: list[IndexedChunk], query_vector: np.ndarray) -> float:
+        """The closest of the chunks' sentences to the query (their vectors are cached)."""
+        vectors = self.sentence_vectors([sid for c in chunks for sid in c.sentence_ids])
+        return max((float(vec @ query_vector) for vec in vectors.values()), default=0.0)
+
     def sentence_terms(self, sentence_id: str, sentence: str) -> frozenset[str]:
         terms = self._terms.get(sentence_id)
         if terms is None:
@@ -228,10 +233,8 @@ class Retriever:
         ranked = [RankedChunk(snap.by_id[c], fused[c], max(sentences[c], questions[c]), lexical.get(c, 0.0),
                               questions[c]) for c in order]
         top_dense = max(dense.values(), default=0.0)
-        # The best sentence alone: a matching section question must be backed by its text. The
-        # ranked sections' sentence vectors are cached after their first use.
-        vectors = snap.sentence_vectors([sid for rc in ranked[:3] for sid in rc.chunk.sentence_ids])
-        top_sentence = max((float(vec @ query_vector) for vec in vectors.values()), default=0.0)
+        # The best sentence alone: a matching section question must be backed by its text.
+        top_sentence = snap.best_sentence_similarity([rc.chunk for rc in ranked[:3]], query_vector)
         gate = decide(query, top_dense, self.relevance_threshold, terms, snap.vocabulary,
                       [snap.chunk_terms[rc.chunk.chunk_id] for rc in ranked[:3]], self._generic, top_sentence)
         return Retrieval(query, ranked, gate.grounded, top_dense, snap, gate.reason, search_terms)

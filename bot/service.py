@@ -214,7 +214,8 @@ class Assistant:
             # A question naming something specific ("AliExpress seller fees") is answered from the
             # sections that name it, and only when one of their sentences is close to what was asked.
             sources = retrieval.ranked[:key_names.holding] if key_names.holding else retrieval.ranked
-            if key_names.holding and _best_sentence(sources, retrieval.snapshot, query_vecs[0]) < NAMED_SENTENCE_SUPPORT:
+            if key_names.holding and retrieval.snapshot.best_sentence_similarity(
+                    [rc.chunk for rc in sources], query_vecs[0]) < NAMED_SENTENCE_SUPPORT:
                 names = subject_phrase(_surface_words(key_names.names, query.text), query.focus) or "that"
                 return Answer(decline_text(f"{names} in connection with that question", suggestions), False,
                               kind="declined", retrieved=retrieved), retrieval
@@ -261,11 +262,6 @@ def _nearest_topics(retrieval: Retrieval) -> list[str]:
         if topic not in topics:
             topics.append(topic)
     return topics
-
-
-def _best_sentence(ranked, snapshot, query_vector) -> float:
-    vectors = snapshot.sentence_vectors([sid for rc in ranked for sid in rc.chunk.sentence_ids])
-    return max((float(vec @ query_vector) for vec in vectors.values()), default=0.0)
 
 
 def _surface_words(stems: list[str], text: str) -> list[str]:
