@@ -16,6 +16,9 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
+
+from bot import query_adapter
 from bot.chunking import Chunk, split_document
 from bot.datafiles import DataFileError, load_data_files
 from bot.documents import DocumentError, SourceDocument, find_document_paths, load_document
@@ -151,7 +154,7 @@ def ingest_locked(settings: Settings, store: KnowledgeStore, embedder_factory, p
         "unchanged": len(kept),
     }
 
-    if active and kept == old_chunk_ids == set(new_chunks):
+    if active and kept == old_chunk_ids == set(new_chunks) and _has_adapter(store, active):
         # Same chunks: at most the manifest or data files changed; no new version needed.
         if report.changed:
             store.activate(ActiveIndex(active.collection, active.version, manifest, data_files, len(new_chunks)))
@@ -212,6 +215,7 @@ def _build_version(store, active, new_chunks, kept, manifest, data_files, embedd
             for start in range(0, len(ids), PAGE):
                 end = start + PAGE
                 collection.add(ids=ids[start:end], embeddings=vectors[start:end], documents=texts[start:end], metadatas=metas[start:end])
+        _store_query_adapter(collection)
         store.activate(ActiveIndex(collection.name, version, manifest, data_files, len(new_chunks)))
     except BaseException:
         # The active pointer was not moved; drop the partial version and leave the old one in use.
@@ -221,6 +225,33 @@ def _build_version(store, active, new_chunks, kept, manifest, data_files, embedd
             log.warning("could not drop partial index version %s", collection.name)
         raise
     return version, len(texts)
+
+
+def _has_adapter(store: KnowledgeStore, active: ActiveIndex) -> bool:
+    """Whether the version in use was built with a query adapter (or had too few questions for
+    one): a version built before adapters existed is rebuilt once, without re-embedding."""
+    return query_adapter.ADAPTER_KEY in (store.collection(active.collection).metadata or {})
+
+
+def _store_query_adapter(collection) -> None:
+    """Fit the query adapter on the new version's own section questions and keep it with the
+    version, so every process that reads this version ranks with the same adapter."""
+    sections: dict[str, int] = {}
+    questions, question_sections, sentences, sentence_sections = [], [], [], []
+    for page in iter_records(collection, include=["embeddings", "metadatas"]):
+        for vector, meta in zip(page["embeddings"], page["metadatas"]):
+            section = sections.setdefault(meta["chunk_id"], len(sections))
+            if meta.get("kind") == "question":
+                questions.append(vector)
+                question_sections.append(section)
+            else:
+                sentences.append(vector)
+                sentence_sections.append(section)
+    weights = None
+    if questions and sentences:
+        weights = query_adapter.fit(np.asarray(questions, dtype=np.float32), np.asarray(question_sections),
+                                    np.asarray(sentences, dtype=np.float32), np.asarray(sentence_sections))
+    collection.modify(metadata={query_adapter.ADAPTER_KEY: query_adapter.encode(weights) if weights is not None else "none"})
 
 
 def _progress_bar(total: int, enabled: bool):

@@ -14,6 +14,7 @@ import bm25s
 import numpy as np
 import Stemmer
 
+from bot import query_adapter
 from bot.relevance import QUESTION_WORDS, closest_term, decide
 from bot.store import ActiveIndex, KnowledgeStore, iter_records
 
@@ -78,10 +79,11 @@ class IndexedChunk:
 class IndexSnapshot:
     """The active index version as one process sees it: chunks, sentences and a BM25 index."""
 
-    def __init__(self, active: ActiveIndex, collection, chunks: list[IndexedChunk]):
+    def __init__(self, active: ActiveIndex, collection, chunks: list[IndexedChunk], adapter: np.ndarray | None = None):
         self.active = active
         self.collection = collection
         self.chunks = chunks
+        self.adapter = adapter  # the version's query adapter (bot/query_adapter.py), if it has one
         self.sentence_count = sum(len(c.sentences) + len(c.questions) for c in chunks)
         self.by_id = {c.chunk_id: c for c in chunks}
         self.bm25 = bm25s.BM25()
@@ -154,7 +156,8 @@ class IndexSnapshot:
             else:
                 chunk.sentence_ids.append(sid)
                 chunk.sentences.append(text)
-        return cls(active, collection, list(chunks.values()))
+        adapter = query_adapter.decode((collection.metadata or {}).get(query_adapter.ADAPTER_KEY, ""))
+        return cls(active, collection, list(chunks.values()), adapter)
 
 
 @dataclass
@@ -215,12 +218,18 @@ class Retriever:
             return Retrieval(query, [], False, 0.0, snap)
         terms = tokenize([query])[0]
         search_terms = snap.corrected(tokenize([search_text])[0] if search_text else terms)
-        dense = self._dense(snap, query_vector)
+        # Sections are ranked with the query as the version's adapter maps it; the gate reads the
+        # plain similarities, which its thresholds were set on.
+        ranking_vector = query_adapter.adapt(snap.adapter, query_vector)
+        dense = self._dense(snap, ranking_vector)
         lexical = self._lexical(snap, search_terms)
         # Three kinds of evidence for each candidate section (the best by meaning or by words):
         # its closest sentence, its closest section question, and its words.
         by_words = sorted(lexical, key=lexical.get, reverse=True)[:LEXICAL_CANDIDATES]
-        sentences, questions = self._similarities(snap, query_vector, list(dict.fromkeys([*dense, *by_words])))
+        candidates = list(dict.fromkeys([*dense, *by_words]))
+        sentences, questions = self._similarities(snap, ranking_vector, candidates)
+        plain_sentences, plain_questions = (sentences, questions) if ranking_vector is query_vector else \
+            self._similarities(snap, query_vector, candidates)
         top_lexical = max(lexical.values(), default=0.0) or 1.0
         fused = {c: sentences[c] + QUESTION_WEIGHT * questions[c] + LEXICAL_WEIGHT * lexical.get(c, 0.0) / top_lexical
                  for c in sentences}
@@ -230,9 +239,9 @@ class Retriever:
                 if other.search(snap.by_id[c].section):
                     fused[c] -= OTHER_AUDIENCE_PENALTY
         order = sorted(fused, key=fused.get, reverse=True)[:k]
-        ranked = [RankedChunk(snap.by_id[c], fused[c], max(sentences[c], questions[c]), lexical.get(c, 0.0),
-                              questions[c]) for c in order]
-        top_dense = max(dense.values(), default=0.0)
+        ranked = [RankedChunk(snap.by_id[c], fused[c], max(plain_sentences[c], plain_questions[c]), lexical.get(c, 0.0),
+                              plain_questions[c]) for c in order]
+        top_dense = max([*plain_sentences.values(), *plain_questions.values()], default=0.0)
         # The best sentence alone: a matching section question must be backed by its text.
         top_sentence = snap.best_sentence_similarity([rc.chunk for rc in ranked[:3]], query_vector)
         gate = decide(query, top_dense, self.relevance_threshold, terms, snap.vocabulary,

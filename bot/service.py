@@ -14,6 +14,7 @@ import time
 
 import numpy as np
 
+from bot import query_adapter
 from bot.answering import Answer, Citation, compose_extractive, compose_with_chat_model, decline_text
 from bot.conversation import retrieval_query
 from bot.embeddings import LocalEmbeddings
@@ -219,7 +220,9 @@ class Assistant:
                 names = subject_phrase(_surface_words(key_names.names, query.text), query.focus) or "that"
                 return Answer(decline_text(f"{names} in connection with that question", suggestions), False,
                               kind="declined", retrieved=retrieved), retrieval
-            text, citations = compose_extractive(search, retrieval.terms, sources, retrieval.snapshot, query_vecs,
+            # Sentences are chosen with the query as the index's adapter maps it, like the sections.
+            ranking_vecs = [query_adapter.adapt(retrieval.snapshot.adapter, v) for v in query_vecs]
+            text, citations = compose_extractive(search, retrieval.terms, sources, retrieval.snapshot, ranking_vecs,
                                                  query.intents, query.audience)
             if not text:
                 return Answer(decline_text(suggestions=suggestions), False, kind="declined", retrieved=retrieved), retrieval
