@@ -191,12 +191,14 @@ def _build_version(store, active, new_chunks, kept, manifest, data_files, embedd
     # Leftovers of a crashed ingest are dropped first so they never pile up.
     store.drop_inactive_versions()
     version, collection = store.new_version()
+    records = _VersionVectors()
     try:
         if active and kept:
             old = store.collection(active.collection)
             keep_ids = [sid for cid in kept for sid in _sentence_records(new_chunks[cid])[0]]
             for page in iter_records(old, include=["embeddings", "documents", "metadatas"], ids=keep_ids):
                 collection.add(ids=page["ids"], embeddings=page["embeddings"], documents=page["documents"], metadatas=page["metadatas"])
+                records.add(page["embeddings"], page["metadatas"])
 
         ids, texts, metas, to_embed = [], [], [], []
         for chunk_id, chunk in new_chunks.items():
@@ -215,7 +217,8 @@ def _build_version(store, active, new_chunks, kept, manifest, data_files, embedd
             for start in range(0, len(ids), PAGE):
                 end = start + PAGE
                 collection.add(ids=ids[start:end], embeddings=vectors[start:end], documents=texts[start:end], metadatas=metas[start:end])
-        _store_query_adapter(collection)
+            records.add(vectors, metas)
+        collection.modify(metadata={query_adapter.ADAPTER_KEY: records.fit_adapter()})
         store.activate(ActiveIndex(collection.name, version, manifest, data_files, len(new_chunks)))
     except BaseException:
         # The active pointer was not moved; drop the partial version and leave the old one in use.
@@ -233,25 +236,32 @@ def _has_adapter(store: KnowledgeStore, active: ActiveIndex) -> bool:
     return query_adapter.ADAPTER_KEY in (store.collection(active.collection).metadata or {})
 
 
-def _store_query_adapter(collection) -> None:
-    """Fit the query adapter on the new version's own section questions and keep it with the
-    version, so every process that reads this version ranks with the same adapter."""
-    sections: dict[str, int] = {}
-    questions, question_sections, sentences, sentence_sections = [], [], [], []
-    for page in iter_records(collection, include=["embeddings", "metadatas"]):
-        for vector, meta in zip(page["embeddings"], page["metadatas"]):
-            section = sections.setdefault(meta["chunk_id"], len(sections))
+class _VersionVectors:
+    """The vectors of a version being built, by kind, for fitting its query adapter."""
+
+    def __init__(self):
+        self.sections: dict[str, int] = {}
+        self.questions, self.question_sections, self.sentences, self.sentence_sections = [], [], [], []
+
+    def add(self, vectors, metadatas) -> None:
+        for vector, meta in zip(vectors, metadatas):
+            section = self.sections.setdefault(meta["chunk_id"], len(self.sections))
             if meta.get("kind") == "question":
-                questions.append(vector)
-                question_sections.append(section)
+                self.questions.append(vector)
+                self.question_sections.append(section)
             else:
-                sentences.append(vector)
-                sentence_sections.append(section)
-    weights = None
-    if questions and sentences:
-        weights = query_adapter.fit(np.asarray(questions, dtype=np.float32), np.asarray(question_sections),
-                                    np.asarray(sentences, dtype=np.float32), np.asarray(sentence_sections))
-    collection.modify(metadata={query_adapter.ADAPTER_KEY: query_adapter.encode(weights) if weights is not None else "none"})
+                self.sentences.append(vector)
+                self.sentence_sections.append(section)
+
+    def fit_adapter(self) -> str:
+        """The adapter fitted on the version's own section questions, as metadata text ("none"
+        when there are too few to learn from). Kept with the version, so every process that
+        reads it ranks with the same adapter."""
+        weights = None
+        if self.questions and self.sentences:
+            weights = query_adapter.fit(np.asarray(self.questions, dtype=np.float32), np.asarray(self.question_sections),
+                                        np.asarray(self.sentences, dtype=np.float32), np.asarray(self.sentence_sections))
+        return query_adapter.encode(weights) if weights is not None else "none"
 
 
 def _progress_bar(total: int, enabled: bool):

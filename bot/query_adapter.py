@@ -28,8 +28,8 @@ log = logging.getLogger(__name__)
 # 87.8% / 78.4% to 90.2-93.5% / 81.6-85.6% over that range, best about here.
 TEMPERATURE = 20.0  # sharpness of the softmax over sections
 IDENTITY_PULL = 0.003  # keeps the map close to the identity: the model's own sense of meaning stays
-STEPS = 200
-LEARNING_RATE = 3e-3
+STEPS = 100
+LEARNING_RATE = 6e-3
 MIN_QUESTIONS = 50  # with fewer listed questions there is too little to learn from
 SEED = 0
 ADAPTER_KEY = "query_adapter"  # where a version keeps its adapter: its collection's metadata

@@ -227,9 +227,10 @@ class Retriever:
         # its closest sentence, its closest section question, and its words.
         by_words = sorted(lexical, key=lexical.get, reverse=True)[:LEXICAL_CANDIDATES]
         candidates = list(dict.fromkeys([*dense, *by_words]))
-        sentences, questions = self._similarities(snap, ranking_vector, candidates)
-        plain_sentences, plain_questions = (sentences, questions) if ranking_vector is query_vector else \
-            self._similarities(snap, query_vector, candidates)
+        adapted = ranking_vector is not query_vector
+        similarities = self._similarities(snap, [ranking_vector, query_vector] if adapted else [query_vector], candidates)
+        sentences, questions = similarities[0]
+        plain_sentences, plain_questions = similarities[-1]
         top_lexical = max(lexical.values(), default=0.0) or 1.0
         fused = {c: sentences[c] + QUESTION_WEIGHT * questions[c] + LEXICAL_WEIGHT * lexical.get(c, 0.0) / top_lexical
                  for c in sentences}
@@ -260,14 +261,21 @@ class Retriever:
         return best
 
     @staticmethod
-    def _similarities(snap: IndexSnapshot, query_vector: np.ndarray, chunk_ids: list[str]):
-        """Exact closest-sentence and closest-question similarity of each candidate section (the
-        vectors are cached in the snapshot after their first use)."""
+    def _similarities(snap: IndexSnapshot, query_vectors: list[np.ndarray], chunk_ids: list[str]):
+        """Exact closest-sentence and closest-question similarity of each candidate section, for
+        each query vector (the record vectors are cached in the snapshot after their first use)."""
         chunks = [snap.by_id[c] for c in chunk_ids]
         vectors = snap.sentence_vectors([sid for c in chunks for sid in (*c.sentence_ids, *c.question_ids)])
-        sims = {sid: float(vec @ query_vector) for sid, vec in vectors.items()}
-        best = lambda ids: max((sims[i] for i in ids if i in sims), default=0.0)  # noqa: E731
-        return ({c.chunk_id: best(c.sentence_ids) for c in chunks}, {c.chunk_id: best(c.question_ids) for c in chunks})
+        ids = list(vectors)
+        # One product for all records and query vectors: a few hundred rows, so no threads are woken.
+        products = np.stack([vectors[i] for i in ids]) @ np.stack(query_vectors).T if ids else np.zeros((0, len(query_vectors)))
+        row = {sid: n for n, sid in enumerate(ids)}
+        results = []
+        for column in range(len(query_vectors)):
+            sims = products[:, column]
+            best = lambda ids_: max((float(sims[row[i]]) for i in ids_ if i in row), default=0.0)  # noqa: E731
+            results.append(({c.chunk_id: best(c.sentence_ids) for c in chunks}, {c.chunk_id: best(c.question_ids) for c in chunks}))
+        return results
 
     def _lexical(self, snap: IndexSnapshot, terms: list[str]) -> dict[str, float]:
         if not terms:
