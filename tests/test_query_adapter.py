@@ -77,3 +77,22 @@ def test_an_adapter_survives_its_round_trip_through_metadata_text():
     assert restored is not None and np.allclose(restored, weights, atol=1e-3)
     for damaged in ("", "none", "16:", "abc:def", "4:" + query_adapter.encode(weights).split(":", 1)[1]):
         assert query_adapter.decode(damaged) is None
+
+
+def test_an_uploaded_document_without_listed_questions_is_not_buried(tmp_path, embedder, knowledge_copy):
+    """The adapter learns from sections' questions; a new document that lists none must still
+    be found: its headings stand in for its questions."""
+    from conftest import make_settings
+    from bot.service import Assistant
+
+    sections = "\n".join(f"## Quuxfield depot {i}\n\nQuuxfield depot {i} stores amber crates for exporters in Durban.\n"
+                         for i in range(300))
+    (knowledge_copy / "quuxfield.md").write_text(f"---\ntitle: Quuxfield depots\nas_of: \"2021\"\n---\n# Quuxfield depots\n\n{sections}")
+    assistant = Assistant(make_settings(tmp_path / "data", knowledge_copy), embedder=embedder)
+    try:
+        assistant.ingest()
+        assert assistant.retriever.snapshot().adapter is not None
+        answer = assistant.ask("What do the Quuxfield depots store?")
+        assert answer.grounded and "amber crates" in answer.text, answer.text
+    finally:
+        assistant.close()
