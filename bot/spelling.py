@@ -13,6 +13,7 @@ import os
 import re
 import threading
 
+import Stemmer
 from symspellpy import SymSpell, Verbosity
 
 ENGLISH_WORDS = 40_000  # the most frequent English words are enough to recognise a typo
@@ -29,6 +30,8 @@ CHAT_WORDS = {
     "approx": "approximately", "intl": "international", "acct": "account", "acc": "account",
 }
 _WORD = re.compile(r"[A-Za-z][A-Za-z']*")
+_INFLECTION = re.compile(r"(?:ed|ing|s)$")
+_stemmer = Stemmer.Stemmer("english")
 COMMON_WORD_COUNT = 50_000_000  # about the 3,000 most frequent English words
 
 
@@ -49,6 +52,7 @@ class SpellingCorrector:
         self.domain_words = {w.lower() for w in domain_words if w.isalpha()}
         self._symspell: SymSpell | None = None
         self._english: set[str] = set()
+        self._english_stems: set[str] = set()
         self._lock = threading.Lock()
         self._cache: dict[str, str] = {}
 
@@ -63,6 +67,7 @@ class SpellingCorrector:
                         word, count = line.split()
                         symspell.create_dictionary_entry(word, int(count))
                         self._english.add(word)
+                self._english_stems = set(_stemmer.stemWords(list(self._english)))
                 for word in self.domain_words:
                     if len(word) >= 3:
                         symspell.create_dictionary_entry(word, DOMAIN_COUNT)
@@ -82,7 +87,12 @@ class SpellingCorrector:
         compound of such words ("money-back", "value-added") is one too."""
         self._load()
         parts = [p for p in word.lower().split("-") if p]
-        return bool(parts) and all(p in self._english for p in parts)
+        return bool(parts) and all(p in self._english or self._inflected_english(p) for p in parts)
+
+    def _inflected_english(self, word: str) -> bool:
+        """An inflection the frequency list lacks ("scammed", "overcharging") of a word it has.
+        Only these endings: a name such as "Payoneer" must not pass as English by its stem."""
+        return bool(_INFLECTION.search(word)) and _stemmer.stemWord(word) in self._english_stems
 
     def correct_word(self, word: str) -> str:
         lower = word.lower()

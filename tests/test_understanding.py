@@ -163,6 +163,20 @@ def test_typos_are_fixed_and_names_survive():
     assert speller.correct("temu shopify dhl FBA asurance") == "temu shopify dhl FBA assurance"
 
 
+def test_inflected_everyday_words_are_english_and_names_are_not():
+    """"scammed" is missing from the frequency list, but it is no name to decline a question by."""
+    from bot.spelling import SpellingCorrector
+
+    speller = SpellingCorrector(set())
+    assert all(speller.is_english(w) for w in ("scammed", "scam", "money-back", "crushed"))
+    assert not any(speller.is_english(w) for w in ("payoneer", "temu", "shopify", "alipay", "klarna"))
+
+
+def test_a_question_with_a_rare_inflection_is_answered(assistant):
+    answer = assistant.ask("What can I do if I have been scammed?")
+    assert answer.grounded and "scammed" not in answer.text, answer.text
+
+
 def test_abbreviations_are_spelt_out_for_the_embedding_model():
     glossary = parse_glossary(
         "- term: Trade Assurance\n  synonyms: [TA, order protection]\n"
