@@ -5,8 +5,8 @@ the way users type). The small embedding model often puts a user's question clos
 neighbouring section's sentences than to the section that answers it. At ingest, a linear map of
 the query vector is fitted so that each listed question lands nearest its own section's
 sentences; at question time the query vector goes through it before ranking. The documents'
-vectors stay as they are, so only the ranking changes, and the relevance gate still reads the
-plain similarity.
+vectors stay as they are, so only the ranking changes; the relevance gate's threshold still reads
+the plain similarity (its sentence-support check takes the better of the two).
 
 This is the "embedding adapter" idea (a linear transform on the query side only, trained
 contrastively); it needs no new model and no download, and it is refitted whenever an admin

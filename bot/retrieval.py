@@ -218,8 +218,8 @@ class Retriever:
             return Retrieval(query, [], False, 0.0, snap)
         terms = tokenize([query])[0]
         search_terms = snap.corrected(tokenize([search_text])[0] if search_text else terms)
-        # Sections are ranked with the query as the version's adapter maps it; the gate reads the
-        # plain similarities, which its thresholds were set on.
+        # Sections are ranked with the query as the version's adapter maps it; the gate's
+        # similarity threshold reads the plain similarities, which it was set on.
         ranking_vector = query_adapter.adapt(snap.adapter, query_vector)
         dense = self._dense(snap, ranking_vector)
         lexical = self._lexical(snap, search_terms)
@@ -243,8 +243,10 @@ class Retriever:
         ranked = [RankedChunk(snap.by_id[c], fused[c], max(plain_sentences[c], plain_questions[c]), lexical.get(c, 0.0),
                               plain_questions[c]) for c in order]
         top_dense = max([*plain_sentences.values(), *plain_questions.values()], default=0.0)
-        # The best sentence alone: a matching section question must be backed by its text.
-        top_sentence = snap.best_sentence_similarity([rc.chunk for rc in ranked[:3]], query_vector)
+        # The best sentence alone: a matching section question must be backed by its text. The
+        # adapted similarity counts too: "the boxes came crushed" is backed by the damage section.
+        top_sentence = max((max(plain_sentences[rc.chunk.chunk_id], sentences[rc.chunk.chunk_id]) for rc in ranked[:3]),
+                           default=0.0)
         gate = decide(query, top_dense, self.relevance_threshold, terms, snap.vocabulary,
                       [snap.chunk_terms[rc.chunk.chunk_id] for rc in ranked[:3]], self._generic, top_sentence)
         return Retrieval(query, ranked, gate.grounded, top_dense, snap, gate.reason, search_terms)
