@@ -161,10 +161,11 @@ def compose_extractive(question: str, terms: list[str], ranked: list[RankedChunk
         candidates.insert(0, answering)
     best = candidates[0]
     chosen = [best]
-    # A section opens with its direct answer: it comes with the best sentence of its section.
+    # A section titled by a question opens with its direct answer: it always comes with the best
+    # sentence of its section, however far the question's words are from it ("looks different
+    # from the photos" is answered by "goods that fail the contract's quality terms are covered").
     opening = next((c for c in candidates if c.chunk_rank == best.chunk_rank and c.position == 0), None)
-    if opening is not None and opening is not best and opening.score >= best.score - SAME_CHUNK_MARGIN \
-            and ranked[best.chunk_rank].chunk.questions:
+    if opening is not None and opening is not best and ranked[best.chunk_rank].chunk.questions:
         chosen.append(opening)
     limit = MAX_SENTENCES + (1 if "comparison" in intents else 0)
     for cand in candidates[1:]:

@@ -147,6 +147,13 @@ def test_other_languages_get_the_notice_in_their_language(assistant):
     assert not answer.grounded and answer.kind == "language" and "inglés" in answer.text
 
 
+def test_the_answering_section_leads_with_its_direct_answer(assistant):
+    """The section's own first sentence answers its question, even when the user's words are
+    closer to one of its details."""
+    answer = assistant.ask("Can I get my money back if the product works but looks different from the photos on the listing?")
+    assert answer.grounded and answer.text.startswith("Goods that fail the quality or quantity terms"), answer.text
+
+
 def test_no_fact_twice_and_no_pointer_sentences(assistant):
     answer = assistant.ask("What things does Trade Assurance NOT cover?")
     sentences = re.split(r"(?<=[.!?])\s+", re.sub(r"\s*\[\d+\]", "", answer.text))
