@@ -31,14 +31,15 @@ from bot.settings import Settings
 # The targets (issue 9): every set must reach them; `make eval` reports against them.
 THRESHOLDS = {"hit@5": 0.95, "key_fact": 0.90, "oos_declined": 0.95, "language_replies": 1.0}
 MAX_FALSE_DECLINES = 0.05
-# What each set measured last (2026-11-26, second session): CI fails on any fall below these while
-# the targets are not yet met. Raise them as answers improve; never lower them to make CI pass (the
-# tuning set's key-fact floor went from 0.88 to 0.87 once, knowingly: the change that cost it two
-# questions gained 5 points on seen_heldout_1 and 6 on heldout_2).
+# What each set measured last (2026-11-26, third session, with the query adapter), less about one
+# question, so that a last-digit difference in the adapter's fit on another machine cannot flip
+# CI: CI fails on any fall below these while the targets are not yet met. Raise them as answers
+# improve; never lower them to make CI pass (the tuning set's key-fact floor went from 0.88 to
+# 0.87 once, knowingly, in the second session; it is 0.93 now).
 FLOORS = {
-    "questions.yaml": {"hit@5": 0.95, "key_fact": 0.87, "oos_declined": 0.93, "false_declines": 0.02},
-    "seen_heldout_1.yaml": {"key_fact": 0.78, "oos_declined": 0.94, "language_replies": 1.0, "false_declines": 0.02},
-    "heldout_2.yaml": {"key_fact": 0.68, "oos_declined": 0.92, "language_replies": 1.0, "false_declines": 0.10},
+    "questions.yaml": {"hit@5": 0.95, "key_fact": 0.93, "oos_declined": 0.93, "false_declines": 0.01},
+    "seen_heldout_1.yaml": {"key_fact": 0.83, "oos_declined": 0.94, "language_replies": 1.0, "false_declines": 0.02},
+    "heldout_2.yaml": {"key_fact": 0.69, "oos_declined": 0.92, "language_replies": 1.0, "false_declines": 0.10},
 }
 DEFAULT_SETS = ("tests/eval/questions.yaml", "tests/eval/seen_heldout_1.yaml", "tests/eval/heldout_2.yaml")
 
