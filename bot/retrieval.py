@@ -269,15 +269,15 @@ class Retriever:
         chunks = [snap.by_id[c] for c in chunk_ids]
         vectors = snap.sentence_vectors([sid for c in chunks for sid in (*c.sentence_ids, *c.question_ids)])
         ids = list(vectors)
-        # One product for all records and query vectors: a few hundred rows, so no threads are woken.
+        # One product for all candidate records (a few hundred) and all query vectors.
         products = np.stack([vectors[i] for i in ids]) @ np.stack(query_vectors).T if ids else np.zeros((0, len(query_vectors)))
         row = {sid: n for n, sid in enumerate(ids)}
-        results = []
-        for column in range(len(query_vectors)):
-            sims = products[:, column]
-            best = lambda ids_: max((float(sims[row[i]]) for i in ids_ if i in row), default=0.0)  # noqa: E731
-            results.append(({c.chunk_id: best(c.sentence_ids) for c in chunks}, {c.chunk_id: best(c.question_ids) for c in chunks}))
-        return results
+
+        def closest(column: int, record_ids: list[str]) -> float:
+            return max((float(products[row[i], column]) for i in record_ids if i in row), default=0.0)
+
+        return [({c.chunk_id: closest(col, c.sentence_ids) for c in chunks},
+                 {c.chunk_id: closest(col, c.question_ids) for c in chunks}) for col in range(len(query_vectors))]
 
     def _lexical(self, snap: IndexSnapshot, terms: list[str]) -> dict[str, float]:
         if not terms:

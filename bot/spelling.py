@@ -90,7 +90,7 @@ class SpellingCorrector:
         return bool(parts) and all(p in self._english or self._inflected_english(p) for p in parts)
 
     def _inflected_english(self, word: str) -> bool:
-        """An inflection the frequency list lacks ("scammed", "overcharging") of a word it has.
+        """An inflection the frequency list lacks ("scammed") of a word it has ("scam").
         Only these endings: a name such as "Payoneer" must not pass as English by its stem."""
         return bool(_INFLECTION.search(word)) and _stemmer.stemWord(word) in self._english_stems
 
