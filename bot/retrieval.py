@@ -126,6 +126,10 @@ class IndexSnapshot:
                 self._vectors[sid] = np.asarray(vec, dtype=np.float32)
         return {sid: self._vectors[sid] for sid in sentence_ids if sid in self._vectors}
 
+    def ranking_vector(self, query_vector: np.ndarray) -> np.ndarray:
+        """The query vector as this version ranks with it: through its adapter, if it has one."""
+        return query_adapter.adapt(self.adapter, query_vector)
+
     def best_sentence_similarity(self, chunks: list[IndexedChunk], query_vector: np.ndarray) -> float:
         """The closest of the chunks' sentences to the query (their vectors are cached)."""
         vectors = self.sentence_vectors([sid for c in chunks for sid in c.sentence_ids])
@@ -220,7 +224,7 @@ class Retriever:
         search_terms = snap.corrected(tokenize([search_text])[0] if search_text else terms)
         # Sections are ranked with the query as the version's adapter maps it; the gate's
         # similarity threshold reads the plain similarities, which it was set on.
-        ranking_vector = query_adapter.adapt(snap.adapter, query_vector)
+        ranking_vector = snap.ranking_vector(query_vector)
         dense = self._dense(snap, ranking_vector)
         lexical = self._lexical(snap, search_terms)
         # Three kinds of evidence for each candidate section (the best by meaning or by words):

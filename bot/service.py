@@ -14,7 +14,6 @@ import time
 
 import numpy as np
 
-from bot import query_adapter
 from bot.answering import Answer, Citation, compose_extractive, compose_with_chat_model, decline_text
 from bot.conversation import retrieval_query
 from bot.embeddings import LocalEmbeddings
@@ -221,7 +220,7 @@ class Assistant:
                 return Answer(decline_text(f"{names} in connection with that question", suggestions), False,
                               kind="declined", retrieved=retrieved), retrieval
             # Sentences are chosen with the query as the index's adapter maps it, like the sections.
-            ranking_vecs = [query_adapter.adapt(retrieval.snapshot.adapter, v) for v in query_vecs]
+            ranking_vecs = [retrieval.snapshot.ranking_vector(v) for v in query_vecs]
             text, citations = compose_extractive(search, retrieval.terms, sources, retrieval.snapshot, ranking_vecs,
                                                  query.intents, query.audience)
             if not text:
