@@ -28,6 +28,12 @@ CHAT_WORDS = {
     "govt": "government", "amt": "amount", "qty": "quantity", "pcs": "pieces", "msg": "message",
     "cn": "can", "w/": "with", "min": "minimum", "max": "maximum", "exec": "executive", "execs": "executives", "biz": "business", "mgr": "manager", "info": "information",
     "approx": "approximately", "intl": "international", "acct": "account", "acc": "account",
+    "msgd": "messaged", "msged": "messaged", "msgs": "messages", "wk": "week", "wks": "weeks", "diff": "different",
+    "theres": "there's", "thats": "that's", "abt": "about", "pmt": "payment", "pymt": "payment",
+    "ppl": "people", "thru": "through", "idk": "I don't know", "asap": "as soon as possible", "btw": "by the way",
+    "shud": "should", "wud": "would", "cud": "could", "hv": "have", "recd": "received", "rcvd": "received",
+    "tmrw": "tomorrow", "yday": "yesterday", "dunno": "don't know", "gonna": "going to", "wanna": "want to",
+    "smth": "something", "sth": "something", "pics": "pictures", "pic": "picture", "convo": "conversation",
 }
 _WORD = re.compile(r"[A-Za-z][A-Za-z']*")
 _INFLECTION = re.compile(r"(?:ed|ing|s)$")

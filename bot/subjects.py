@@ -37,7 +37,7 @@ STOP_WORDS = set(
     "there here now still already ever even get gets got getting go goes going went make made want wants need "
     "needs like know tell please thanks hi hello hey ok okay sure really actually anyone someone something "
     "anything thing things way ways kind sort lot lots bit able does doesn't don't can't won't isn't aren't "
-    "i'm i've i'd it's what's that's there's let let's say says said ask asked asking mean means one two three "
+    "cannot i'm i've i'd it's what's that's there's let let's say says said ask asked asking mean means one two three "
     "first last next new old good bad best better big small long short right wrong same other another own "
     "time times day days week weeks month months year years today yesterday tomorrow vs etc pls plz thx".split()
 )

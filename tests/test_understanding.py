@@ -190,3 +190,24 @@ def test_abbreviations_are_spelt_out_for_the_embedding_model():
         "  definition: Alibaba.com's own order-protection programme.\n  source: https://example.com/ta\n")
     assert glossary.spell_out("does TA cover quality?") == "does Trade Assurance (TA) cover quality?"
     assert glossary.spell_out("data and tables") == "data and tables"
+
+
+def test_texting_shorthand_is_spelt_out():
+    from bot.spelling import SpellingCorrector
+
+    speller = SpellingCorrector({"supplier"})
+    assert speller.correct("supplier msgd me, delayed 2 wks, diff price, theres a problem") == \
+        "supplier messaged me, delayed 2 weeks, different price, there's a problem"
+
+
+@pytest.mark.parametrize("question, expected", [
+    # "msgd" is shorthand, not a name to decline by.
+    ("supplier msgd me that production is delayed 2 wks and asked me to just reply ok by email. "
+     "if i agree can i still claim late shipment later on??", r"accept|agree"),
+    # "cannot" is a function word, not a subject the documents lack.
+    ("Why cannot I pay for my Trade Assurance order via Credit Card?", r"card"),
+])
+def test_phone_typing_is_answered_not_declined(assistant, question, expected):
+    answer = assistant.ask(question)
+    assert answer.grounded, answer.text
+    assert re.search(expected, answer.text, re.I), answer.text
