@@ -43,7 +43,10 @@ class Grounding:
         self.known_words = frozenset(snapshot.words | (self.glossary.words() if self.glossary else set()))
         self.speller = SpellingCorrector(set(self.known_words))
         anchors = [name for e in self.glossary.entries for name in (e.term, *e.synonyms[:3])] if self.glossary else []
-        document_text = " ".join([self.glossary_text or ""] + [f"{c.section} {c.text}" for c in snapshot.chunks])
+        # A name a section's "Also asked" lines use ("should I keep chatting on WhatsApp") is one
+        # that section answers about, so it is covered like a name in the text.
+        document_text = " ".join([self.glossary_text or ""] +
+                                 [f"{c.section} {' '.join(c.questions)} {c.text}" for c in snapshot.chunks])
         self.subjects = SubjectChecker(set(self.known_words), set(snapshot.vocabulary), stem_word,
                                        self.speller.is_english, embed, anchors, document_text)
 

@@ -211,3 +211,10 @@ def test_phone_typing_is_answered_not_declined(assistant, question, expected):
     answer = assistant.ask(question)
     assert answer.grounded, answer.text
     assert re.search(expected, answer.text, re.I), answer.text
+
+
+def test_a_name_the_also_asked_lines_use_is_not_declined_by_name(assistant):
+    """WhatsApp is only in an "Also asked" line ("should I keep chatting on WhatsApp"): the section
+    answers about it, so the question is not turned away as being about an uncovered name."""
+    answer = assistant.ask("should i keep chatting with my supplier on whatsapp?")
+    assert not re.search(r"cover whatsapp", answer.text, re.I), answer.text
