@@ -218,7 +218,7 @@ def _build_version(store, active, new_chunks, kept, manifest, data_files, embedd
                 end = start + PAGE
                 collection.add(ids=ids[start:end], embeddings=vectors[start:end], documents=texts[start:end], metadatas=metas[start:end])
             records.add(vectors, metas)
-        collection.modify(metadata={query_adapter.ADAPTER_KEY: records.fit_adapter(new_chunks, embedder_factory)})
+        collection.modify(metadata={query_adapter.ADAPTER_KEY: records.fit_adapter()})
         store.activate(ActiveIndex(collection.name, version, manifest, data_files, len(new_chunks)))
     except BaseException:
         # The active pointer was not moved; drop the partial version and leave the old one in use.
@@ -253,21 +253,13 @@ class _VersionVectors:
                 self.sentences.append(vector)
                 self.sentence_sections.append(section)
 
-    def fit_adapter(self, chunks: dict[str, Chunk], embedder_factory) -> str:
+    def fit_adapter(self) -> str:
         """The adapter fitted on the version's own section questions, as metadata text ("none"
         when there are too few to learn from). Kept with the version, so every process that
-        reads it ranks with the same adapter.
-
-        A section that lists no question (an uploaded document without "Also asked" lines) is
-        asked by its heading: an adapter that only ever saw such a section as the wrong answer
-        would learn to bury it."""
+        reads it ranks with the same adapter. Sections that list no questions take no part in the
+        fit (see query_adapter.fit)."""
         if len(self.questions) < query_adapter.MIN_QUESTIONS or not self.sentences:
             return "none"
-        asked = set(self.question_sections)
-        unasked = [chunk_id for chunk_id, section in self.sections.items() if section not in asked]
-        if unasked:
-            self.questions += list(embedder_factory().encode([chunks[c].section for c in unasked]))
-            self.question_sections += [self.sections[c] for c in unasked]
         weights = query_adapter.fit(np.asarray(self.questions, dtype=np.float32), np.asarray(self.question_sections),
                                     np.asarray(self.sentences, dtype=np.float32), np.asarray(self.sentence_sections))
         return query_adapter.encode(weights) if weights is not None else "none"

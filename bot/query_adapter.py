@@ -46,6 +46,12 @@ def fit(question_vectors: np.ndarray, question_sections: np.ndarray, sentence_ve
         return None
     import torch
 
+    # Only sections that list questions compete in the softmax. A section that lists none (an
+    # uploaded document without "Also asked" lines) would otherwise only ever be a wrong answer,
+    # and the map would learn to bury it.
+    asked = np.isin(sentence_sections, question_sections)
+    sentence_vectors, sentence_sections = sentence_vectors[asked], sentence_sections[asked]
+
     torch.manual_seed(SEED)
     questions = torch.as_tensor(question_vectors, dtype=torch.float32)
     labels = torch.as_tensor(question_sections, dtype=torch.long)

@@ -248,7 +248,11 @@ class Retriever:
         titles = self._lexical(snap, search_terms, snap.title_bm25)
         top_lexical = max(lexical.values(), default=0.0) or 1.0
         top_title = max(titles.values(), default=0.0) or 1.0
-        fused = {c: sentences[c] + QUESTION_WEIGHT * questions[c] + LEXICAL_WEIGHT * lexical.get(c, 0.0) / top_lexical
+        # A section that lists no questions (an uploaded document without "Also asked" lines) has
+        # its closest sentence (embedded with its heading) stand in for them, or it could never
+        # outrank a section that lists some.
+        asked = {c: questions[c] if snap.by_id[c].question_ids else sentences[c] for c in sentences}
+        fused = {c: sentences[c] + QUESTION_WEIGHT * asked[c] + LEXICAL_WEIGHT * lexical.get(c, 0.0) / top_lexical
                  + TITLE_WEIGHT * titles.get(c, 0.0) / top_title for c in sentences}
         if audience in _TITLE_FOR:
             other = _TITLE_FOR["seller" if audience == "buyer" else "buyer"]

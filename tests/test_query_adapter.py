@@ -88,7 +88,7 @@ def test_an_adapter_survives_its_round_trip_through_metadata_text():
 
 def test_an_uploaded_document_without_listed_questions_is_not_buried(tmp_path, embedder, knowledge_copy):
     """The adapter learns from sections' questions; a new document that lists none must still
-    be found: its headings stand in for its questions."""
+    be found: it takes no part in the fit, and its closest sentence stands in for a question."""
     from conftest import make_settings
     from bot.service import Assistant
 
