@@ -99,6 +99,24 @@ class SubjectChecker:
                 self._closeness[word] = float(sims.max())
         return {w: self._closeness[w] for w in words}
 
+    def third_party_aside(self, text: str, original: str = "") -> str | None:
+        """The name of a company our documents mention only for its part in Alibaba.com trade
+        (Visa, Western Union, MYbank), when the question asks about that company's own business
+        instead: nothing in it speaks of trade or Alibaba.com, and it uses a word our documents
+        never do ("PayPal fees for friends and family", "the CEO of Lending Club")."""
+        names = [n for n in names_in(original or text) if n in self.covered_names]
+        if not names:
+            return None
+        # The name itself is no context ("Lending Club" is not about lending on Alibaba.com).
+        rest = re.sub("|".join(re.escape(n) for n in names), " ", text, flags=re.I)
+        if _TRADE_CONTEXT.search(rest):
+            return None
+        places = place_words()
+        if not [w for w in self.unknown_words(rest) if w not in places]:
+            return None
+        typed = re.search(re.escape(names[0]), original or text, re.I)
+        return typed.group(0) if typed else names[0]
+
     def uncovered_subjects(self, text: str, original: str = "") -> list[str]:
         """Words of `text` that name a subject the documents never mention (`original`: as typed)."""
         # A well-known company or service the documents never mention, however it is typed ("stripe").
@@ -123,6 +141,15 @@ class SubjectChecker:
             closeness = self._domain_closeness(english)
             names += [w for w in english if closeness[w] >= DOMAIN_SIMILARITY]
         return list(dict.fromkeys(outside + [w for w in unknown if w in names]))
+
+
+# Words that put a question inside what our documents are about: trading on Alibaba.com and
+# small-business trade finance.
+_TRADE_CONTEXT = re.compile(
+    r"\b(alibaba(\.com)?|trade assurance|ta|orders?|ordered|suppliers?|sellers?|buyers?|factory|factories|"
+    r"manufacturers?|disputes?|refunds?|platform|checkout|deposit|balance|smes?|small business(es)?|"
+    r"exporters?|importers?|loans?|lending|borrow\w*|credit line|financ\w*|trade|e-?commerce|cross-border|"
+    r"goods|shipment|shipping|purchase|sourcing)\b", re.I)
 
 
 _YEAR = re.compile(r"(?<![\d$.,])((?:19|20)\d\d)(?![\d%])")

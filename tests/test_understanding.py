@@ -218,3 +218,25 @@ def test_a_name_the_also_asked_lines_use_is_not_declined_by_name(assistant):
     answers about it, so the question is not turned away as being about an uncovered name."""
     answer = assistant.ask("should i keep chatting with my supplier on whatsapp?")
     assert not re.search(r"cover whatsapp", answer.text, re.I), answer.text
+
+
+@pytest.mark.parametrize("question, name", [
+    ("what are paypal's fees for friends and family transfers", "paypal"),
+    ("who is the current ceo of lending club", "lending club"),
+    ("how much does western union charge to send $500 cash to mexico", "western union"),
+])
+def test_a_third_partys_own_business_is_declined_by_name(assistant, question, name):
+    """Our documents mention PayPal, Lending Club and Western Union only for their part in
+    Alibaba.com trade; asked about their own business, the assistant says so."""
+    answer = assistant.ask(question)
+    assert not answer.grounded and re.search(name, answer.text, re.I), answer.text
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("how much does western union cost?", r"western union"),
+    ("can i pay my supplier with paypal?", r"paypal"),
+    ("who owns mybank", r"ant"),
+])
+def test_a_third_party_in_trade_is_still_answered(assistant, question, expected):
+    answer = assistant.ask(question)
+    assert answer.grounded and re.search(expected, answer.text, re.I), answer.text
