@@ -182,7 +182,8 @@ class Assistant:
             return Answer(decline_text(subject), False, kind="declined"), nothing
         aside = grounding.subjects.third_party_aside(query.text, query.focus)
         if aside:
-            return Answer(decline_text(f"{aside}'s own services, only its part in trade and small-business finance"), False, kind="declined"), nothing
+            subject = f"{aside}'s own services, only its part in trade and small-business finance"
+            return Answer(decline_text(subject), False, kind="declined"), nothing
         search = retrieval_query(query.text, history)
         follow_up = search != query.text
         vectors = self.embedder.embed_queries([search, query.text] if follow_up else [search])
