@@ -240,3 +240,9 @@ def test_a_third_partys_own_business_is_declined_by_name(assistant, question, na
 def test_a_third_party_in_trade_is_still_answered(assistant, question, expected):
     answer = assistant.ask(question)
     assert answer.grounded and re.search(expected, answer.text, re.I), answer.text
+
+
+def test_paying_a_suppliers_own_paypal_is_answered_as_off_platform(assistant):
+    """PayPal is named, but what the buyer needs is the off-platform rule, not whether checkout offers PayPal."""
+    answer = assistant.ask("we paid through paypal to the supplier's email because he asked, are we covered")
+    assert answer.grounded and re.search(r"void|off the alibaba\.com platform", answer.text, re.I), answer.text
