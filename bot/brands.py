@@ -52,10 +52,15 @@ _ANY_CASE = _pattern(KNOWN_NAMES - CAPITALISED_NAMES)
 _CAPITALISED = _pattern(CAPITALISED_NAMES)
 
 
+# Short forms of one company, named as our documents name it ("Amex" is "American Express").
+ALIASES = {"amex": "american express", "lendingclub": "lending club", "mercadolibre": "mercado libre"}
+
+
 def names_in(text: str) -> list[str]:
-    """The known names in `text` as lower-case phrases, in order of use (the longest name wins)."""
+    """The known names in `text` as lower-case phrases, in order of use (the longest name wins),
+    short forms given as the full name."""
     found = [(m.start(), m.group(1).lower()) for m in _ANY_CASE.finditer(text)]
     # ...or in the possessive: "wise's fees" is about the company.
     found += [(m.start(), m.group(1).lower()) for m in _CAPITALISED.finditer(text)
               if m.group(1)[0].isupper() or m.group(0).lower().endswith("'s")]
-    return list(dict.fromkeys(name for _, name in sorted(found)))
+    return list(dict.fromkeys(ALIASES.get(name, name) for _, name in sorted(found)))

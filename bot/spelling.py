@@ -34,6 +34,7 @@ CHAT_WORDS = {
     "shud": "should", "wud": "would", "cud": "could", "hv": "have", "recd": "received", "rcvd": "received",
     "tmrw": "tomorrow", "yday": "yesterday", "dunno": "don't know", "gonna": "going to", "wanna": "want to",
     "smth": "something", "sth": "something", "pics": "pictures", "pic": "picture", "convo": "conversation",
+    "amex": "American Express",
 }
 _WORD = re.compile(r"[A-Za-z][A-Za-z']*")
 _INFLECTION = re.compile(r"(?:ed|ing|s)$")

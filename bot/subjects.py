@@ -19,7 +19,7 @@ import re
 
 import numpy as np
 
-from bot.brands import names_in
+from bot.brands import ALIASES, names_in
 from bot.places import place_words
 
 # An ordinary English word the documents never use is a subject (not a story word) only when it
@@ -123,7 +123,8 @@ class SubjectChecker:
         outside = [word for name in names_in(original or text) if name not in self.covered_names
                    for word in name.split()]
         # Where the user is or ships from is part of the story ("a small UK importer", "Leeds").
-        unknown = self.unknown_words(text)
+        # A short form of a name the documents use ("amex") is known too.
+        unknown = [w for w in self.unknown_words(text) if ALIASES.get(w) not in self.covered_names]
         if unknown:
             places = place_words()
             unknown = [w for w in unknown if w not in places]
@@ -143,13 +144,13 @@ class SubjectChecker:
         return list(dict.fromkeys(outside + [w for w in unknown if w in names]))
 
 
-# Words that put a question inside what our documents are about: trading on Alibaba.com and
-# small-business trade finance.
+# Words that put a question inside what our documents are about: trading on Alibaba.com, paying
+# for it, and small-business trade finance ("can I use my Amex corporate card" is about paying).
 _TRADE_CONTEXT = re.compile(
     r"\b(alibaba(\.com)?|trade assurance|ta|orders?|ordered|suppliers?|sellers?|buyers?|factory|factories|"
     r"manufacturers?|disputes?|refunds?|platform|checkout|deposit|balance|smes?|small business(es)?|"
     r"exporters?|importers?|loans?|lending|borrow\w*|credit line|financ\w*|trade|e-?commerce|cross-border|"
-    r"goods|shipment|shipping|purchase|sourcing)\b", re.I)
+    r"goods|shipment|shipping|purchase|sourcing|pay|paying|paid|payments?|use|using|cards?)\b", re.I)
 
 
 _YEAR = re.compile(r"(?<![\d$.,])((?:19|20)\d\d)(?![\d%])")

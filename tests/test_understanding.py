@@ -236,6 +236,7 @@ def test_a_third_partys_own_business_is_declined_by_name(assistant, question, na
     ("how much does western union cost?", r"western union"),
     ("can i pay my supplier with paypal?", r"paypal"),
     ("who owns mybank", r"ant"),
+    ("can i use my amex corporate card", r"american express"),  # a short form, and a word we never use
 ])
 def test_a_third_party_in_trade_is_still_answered(assistant, question, expected):
     answer = assistant.ask(question)
