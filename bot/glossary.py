@@ -33,20 +33,31 @@ class GlossaryEntry:
         return (self.term, *self.synonyms)
 
 
-def _phrase_pattern(phrase: str) -> re.Pattern:
-    # Whole words only, and free about spaces/hyphens/slashes inside a phrase ("T/T" = "T T").
-    words = [re.escape(w) for w in re.split(r"[\s/\-]+", phrase.strip()) if w]
-    return re.compile(r"(?<![\w$])" + r"[\s/\-]*".join(words) + r"(?![\w])", re.IGNORECASE)
+def _phrase_body(phrase: str) -> str:
+    # Free about spaces/hyphens/slashes inside a phrase ("T/T" = "T T").
+    return r"[\s/\-]*".join(re.escape(w) for w in _phrase_words(phrase))
+
+
+def _phrase_words(phrase: str) -> list[str]:
+    return [w for w in re.split(r"[\s/\-]+", phrase.strip()) if w]
+
+
+def _phrase_key(phrase: str) -> str:
+    return "".join(_phrase_words(phrase)).lower()
 
 
 class Glossary:
     def __init__(self, entries: list[GlossaryEntry]):
         self.entries = entries
-        # Longest phrases first, so "bank transfer" wins over "bank".
-        self._patterns = sorted(
-            ((name, _phrase_pattern(name), entry) for entry in entries for name in entry.names),
-            key=lambda item: -len(item[0]),
-        )
+        # One pattern for every name, longest first, so "bank transfer" wins over "bank"; whole
+        # words only. A match is looked up by its letters alone, whatever separates its words.
+        self._entry_for: dict[str, GlossaryEntry] = {}
+        names = sorted({name for entry in entries for name in entry.names}, key=len, reverse=True)
+        for entry in entries:
+            for name in entry.names:
+                self._entry_for.setdefault(_phrase_key(name), entry)
+        self._names_pattern = re.compile(
+            r"(?<![\w$])(?:" + "|".join(_phrase_body(n) for n in names) + r")(?![\w])", re.IGNORECASE) if names else None
 
         # Abbreviations: a short all-capitals synonym of a term that is itself written out.
         self._abbreviations = {name.lower(): entry for entry in entries for name in entry.synonyms
@@ -60,15 +71,9 @@ class Glossary:
 
     def mentions(self, text: str) -> list[tuple[str, GlossaryEntry]]:
         """(the words as written, entry) for each glossary term or synonym in `text`."""
-        found, taken = [], []
-        for _name, pattern, entry in self._patterns:
-            for match in pattern.finditer(text):
-                span = match.span()
-                if any(a < span[1] and span[0] < b for a, b in taken):
-                    continue
-                taken.append(span)
-                found.append((match.group(0), entry))
-        return found
+        if self._names_pattern is None:
+            return []
+        return [(m.group(0), self._entry_for[_phrase_key(m.group(0))]) for m in self._names_pattern.finditer(text)]
 
     def expand(self, text: str) -> str:
         """`text` plus the canonical term and synonyms of every entry it mentions, for search."""
@@ -88,12 +93,7 @@ class Glossary:
 
     def find(self, phrase: str) -> GlossaryEntry | None:
         """The entry whose term or synonym is exactly `phrase` (as a whole), if any."""
-        phrase = phrase.strip(" ?!.\"'").strip()
-        for _name, pattern, entry in self._patterns:
-            match = pattern.fullmatch(phrase)
-            if match:
-                return entry
-        return None
+        return self._entry_for.get(_phrase_key(phrase.strip(" ?!.\"'")))
 
     def words(self) -> set[str]:
         """Every word of every term and synonym, lower-cased: known vocabulary for the gate."""

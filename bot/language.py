@@ -58,6 +58,8 @@ _ENGLISH_CUES = set(
 def _script_language(letters: str) -> str | None:
     counts: dict[str, int] = {}
     for ch in letters:
+        if ch.isascii():  # Latin: the common case, and no script of its own to count
+            continue
         name = unicodedata.name(ch, "")
         for prefix, lang in _SCRIPTS:
             if name.startswith(prefix) or (prefix == "CJK" and "IDEOGRAPH" in name):

@@ -187,7 +187,7 @@ class Assistant:
         search = retrieval_query(query.text, history)
         follow_up = search != query.text
         vectors = self.embedder.embed_queries([search, query.text] if follow_up else [search])
-        search_text = search_text_for(search, grounding.glossary, query.intents)
+        search_text = search_text_for(search, grounding.glossary, query.intents) if follow_up else query.search_text
         retrieval = self.retriever.search(search, vectors[0], k=self.settings.retrieval_k, search_text=search_text,
                                           audience=query.audience)
         if not retrieval.grounded and not follow_up:
