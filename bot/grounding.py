@@ -14,6 +14,7 @@ from bot.glossary import GLOSSARY_FILE, Glossary, GlossaryError, parse_glossary
 from bot.retrieval import IndexSnapshot, Retrieval, stem_word, tokenize
 from bot.spelling import SpellingCorrector
 from bot.brands import names_in
+from bot.places import place_words
 from bot.subjects import SubjectChecker, content_words
 
 log = logging.getLogger(__name__)
@@ -106,4 +107,8 @@ def missing_key_terms(retrieval: Retrieval, focus: str, original: str, is_englis
         retrieval.ranked[:] = holding + [rc for rc in retrieval.ranked if rc not in holding]
         return KeyNames(sorted(rare), [], len(holding))
     top_terms = snap.chunk_terms[retrieval.ranked[0].chunk.chunk_id]
-    return KeyNames(sorted(rare), sorted(t for t in rare if not found(t, top_terms)))
+    # Where the user is or ships from is part of the story ("I'm a supplier in Ningbo, does
+    # Alibaba take a cut?"): a place ranks the sections that name it first, but never blocks.
+    places = place_words()
+    story = set(tokenize([" ".join(w for w in words if w in places)])[0]) if any(w in places for w in words) else set()
+    return KeyNames(sorted(rare), sorted(t for t in rare if not found(t, top_terms) and t not in story))

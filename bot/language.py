@@ -43,6 +43,7 @@ _SCRIPTS = (  # (Unicode name prefix, language), checked on letters only
     ("CJK", "zh"), ("HIRAGANA", "ja"), ("KATAKANA", "ja"), ("HANGUL", "ko"), ("CYRILLIC", "ru"),
     ("ARABIC", "ar"), ("DEVANAGARI", "hi"), ("THAI", "th"), ("HEBREW", "he"), ("GREEK", "el"),
 )
+CONFIDENT_ACCENTED = 0.9  # how sure the detector must be to overrule English words in the message
 _LATIN_LANGUAGES = ("ENGLISH", "SPANISH", "PORTUGUESE", "FRENCH", "GERMAN", "ITALIAN", "TURKISH",
                     "VIETNAMESE", "INDONESIAN", "DUTCH", "POLISH")
 # Short English words that carry most questions; a message made mostly of them is English.
@@ -94,14 +95,28 @@ def detect_language(text: str, known_words: frozenset[str] | set[str] = frozense
     if by_script:
         return by_script
     words = re.findall(r"[^\W\d_]+", text.lower())
-    if len(words) < 3 or sum(w in _ENGLISH_CUES for w in words) >= 0.25 * len(words):
+    if len(words) < 3:
+        return ENGLISH
+    # Accented letters that English hardly uses ("alıcılar için ücretsiz mi?") outweigh our own
+    # names in the message ("Alibaba Trade Assurance"), once the detector is sure.
+    accented = [w for w in words if not w.isascii() and w not in known_words]
+    if accented:
+        confident = _confident_language(text, CONFIDENT_ACCENTED)
+        if confident:
+            return confident
+    if sum(w in _ENGLISH_CUES for w in words) >= 0.25 * len(words):
         return ENGLISH
     if sum(w in known_words for w in words) >= 0.6 * len(words):
         return ENGLISH
+    return _confident_language(text, 0.5) or ENGLISH
+
+
+def _confident_language(text: str, confidence: float) -> str | None:
+    """The detector's language other than English when it is at least this sure, else None."""
     confidences = _detector().compute_language_confidence_values(text)
     best = confidences[0] if confidences else None
-    if best is None or best.language.name == "ENGLISH" or best.value < 0.5:
-        return ENGLISH
+    if best is None or best.language.name == "ENGLISH" or best.value < confidence:
+        return None
     return best.language.iso_code_639_1.name.lower()
 
 

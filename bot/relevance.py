@@ -17,7 +17,7 @@ from dataclasses import dataclass
 GREY_ZONE_WIDTH = 0.06
 SENTENCE_SUPPORT = 0.40  # the best sentence must be at least this close, however well a section question matches
 GREY_ZONE_SENTENCE_SUPPORT = 0.45  # ...and this close when the question is only fairly similar
-MIN_COVERAGE = 0.5
+MIN_COVERAGE = 0.4
 TYPO_SIMILARITY = 0.8  # difflib ratio above which a word counts as a typo of a known term
 # Words that say how something is asked, not what it is about (stemmed by the tokenizer).
 QUESTION_WORDS = (

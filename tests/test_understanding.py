@@ -44,7 +44,10 @@ def test_audience_is_recognised():
     ("Comment ouvrir un litige sur Alibaba ?", "fr"),
     ("Как открыть спор?", "ru"),
     ("كم يوما لدي لفتح نزاع؟", "ar"),
+    ("Alibaba Trade Assurance alıcılar için ücretsiz mi?", "tr"),  # our names in it, Turkish around them
+    ("la garantie Trade Assurance protège-t-elle mon acompte ?", "fr"),
     ("wat hapens if suplier dosnt ship on tme, do i get mony bak?", "en"),
+    ("we ordered from a café supplier in São Paulo, is trade assurance ok", "en"),  # accents in names
     ("Pay Later", "en"),
 ])
 def test_language_is_detected(text, language):
@@ -247,3 +250,20 @@ def test_paying_a_suppliers_own_paypal_is_answered_as_off_platform(assistant):
     """PayPal is named, but what the buyer needs is the off-platform rule, not whether checkout offers PayPal."""
     answer = assistant.ask("we paid through paypal to the supplier's email because he asked, are we covered")
     assert answer.grounded and re.search(r"void|off the alibaba\.com platform", answer.text, re.I), answer.text
+
+
+def test_a_long_complaint_around_one_question_is_answered(assistant):
+    """Story words ("rubbish", "frankly") are not in the dispute section; its topic words are enough."""
+    answer = assistant.ask("received the goods 2 weeks back and frankly they're rubbish, much worse than we agreed, "
+                           "am I too late to complain?")
+    assert answer.grounded and re.search(r"\b(30|60)\b.{0,20}days", answer.text, re.I), answer.text
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("we are a factory in Yiwu, does Alibaba take a commission when buyers pay us with Trade Assurance?", r"5 ?%"),
+    ("what's the Trade Assurance limit for buyers in Germany?", r"covered amount"),
+])
+def test_where_the_user_is_does_not_block_the_answer(assistant, question, expected):
+    """A place the documents never name is part of the user's story, not the question's subject."""
+    answer = assistant.ask(question)
+    assert answer.grounded and re.search(expected, answer.text, re.I), answer.text
