@@ -15,7 +15,7 @@ from bot.retrieval import IndexSnapshot, Retrieval, stem_word, tokenize
 from bot.spelling import SpellingCorrector
 from bot.brands import names_in
 from bot.places import place_words
-from bot.subjects import SubjectChecker, content_words
+from bot.subjects import CALENDAR_WORDS, STOP_WORDS, SubjectChecker, content_words
 
 log = logging.getLogger(__name__)
 
@@ -112,3 +112,51 @@ def missing_key_terms(retrieval: Retrieval, focus: str, original: str, is_englis
     places = place_words()
     story = set(tokenize([" ".join(w for w in words if w in places)])[0]) if any(w in places for w in words) else set()
     return KeyNames(sorted(rare), sorted(t for t in rare if not found(t, top_terms) and t not in story))
+
+
+SUBJECT_NAME_SHARE = 0.1  # a name in more of the sections than this is one of ours ("Alibaba"), not the subject
+
+
+_TOKEN = re.compile(r"[^\W_][\w\-]*")
+_SENTENCE_START = re.compile(r"(^|[.?!:;\n(]\s*)$")
+COUNTRY_ACRONYMS = {"USA", "UAE", "PRC", "EU"}  # written in capitals, yet places (where the user is)
+
+
+def unanswered_names(retrieval: Retrieval, original: str) -> list[str]:
+    """For a question the documents do not answer, the names in it, as typed, that say what it
+    was about: well-known companies, capitalised words inside a sentence and acronyms
+    ("Citibank", "SGS", "VAT", "World Bank", "Kuo Zhang"). Places (where the user is) and the
+    names our documents are about ("Alibaba") are left out. Empty when the question names nothing."""
+    snap = retrieval.snapshot
+    if snap is None:
+        return []
+    brands = {w for name in names_in(original) for w in name.lower().split()}
+    tokens = list(_TOKEN.finditer(original))
+
+    def is_name(m: re.Match) -> bool:
+        word = m.group(0)
+        if word.lower() in brands:
+            return True
+        if word.isupper() and len(word) >= 2 and word != "I":
+            return True
+        return word[0].isupper() and not _SENTENCE_START.search(original[:m.start()])
+
+    def is_place(word: str) -> bool:
+        if word.isupper() and len(word) >= 3:
+            return word in COUNTRY_ACRONYMS
+        return (len(word) >= 3 or word.isupper()) and word.lower() in place_words()
+
+    def ours(word: str) -> bool:
+        terms = tokenize([word])[0]
+        return not terms or max(snap.document_frequency.get(t, 0) for t in terms) > SUBJECT_NAME_SHARE * len(snap.chunks)
+
+    phrases, run = [], []
+    for m in [*tokens, None]:
+        if m is not None and is_name(m):
+            run.append(m.group(0))
+            continue
+        words = [w for w in run if w.lower() not in STOP_WORDS and w.lower().rstrip("s") not in CALENDAR_WORDS and not is_place(w)]
+        if words and not all(ours(w) for w in words):
+            phrases.append(" ".join(words))
+        run = []
+    return list(dict.fromkeys(phrases))

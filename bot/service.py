@@ -17,7 +17,7 @@ import numpy as np
 from bot.answering import Answer, Citation, compose_extractive, compose_with_chat_model, decline_text
 from bot.conversation import retrieval_query
 from bot.embeddings import LocalEmbeddings
-from bot.grounding import GroundingCache, missing_key_terms
+from bot.grounding import GroundingCache, missing_key_terms, unanswered_names
 from bot.ingest import IngestError, IngestReport, ingest_lock, ingest_locked, recover_interrupted_upload, run_ingest
 from bot.language import ENGLISH, notice_for
 from bot.records import Records
@@ -198,7 +198,7 @@ class Assistant:
             return _glossary_answer(query), retrieval
         suggestions = _nearest_topics(retrieval)
         if not retrieval.grounded:
-            return Answer(decline_text(suggestions=suggestions), False, kind="declined", retrieved=retrieved), retrieval
+            return _declined(retrieval, query, suggestions, retrieved), retrieval
         key_names = missing_key_terms(retrieval, query.text, query.focus, grounding.speller.is_english,
                                       grounding.glossary_names)
         if key_names.missing:
@@ -228,7 +228,7 @@ class Assistant:
             text, citations = compose_extractive(search, retrieval.terms, sources, retrieval.snapshot, ranking_vecs,
                                                  query.intents, query.audience)
             if not text:
-                return Answer(decline_text(suggestions=suggestions), False, kind="declined", retrieved=retrieved), retrieval
+                return _declined(retrieval, query, suggestions, retrieved), retrieval
             answer = Answer(text, True, citations)
         answer.retrieved = retrieved
         return answer, retrieval
@@ -258,6 +258,14 @@ def _glossary_answer(query: Query) -> Answer:
     lead = entry.definition if entry.definition.lower().startswith(entry.term.lower()) else f"{entry.term}: {entry.definition}"
     citation = Citation(1, "Glossary", entry.term, entry.source, "", 1.0, "glossary")
     return Answer(f"{lead}{also} [1]", True, [citation], retrieved=["glossary"])
+
+
+def _declined(retrieval: Retrieval, query: Query, suggestions: list[str], retrieved: list[str]) -> Answer:
+    """The decline for a question no section answers, naming what it was about when it names
+    something ("that question about Citibank"), so the user sees it was read."""
+    names = unanswered_names(retrieval, query.focus)
+    subject = f"that question about {' and '.join(names[:2])}" if names else None
+    return Answer(decline_text(subject, suggestions), False, kind="declined", retrieved=retrieved)
 
 
 def _nearest_topics(retrieval: Retrieval) -> list[str]:

@@ -136,7 +136,7 @@ class SubjectChecker:
         names = [w for w in unknown if not self.is_english_word(w) and (len(w) >= 4 or w in capitals)]
         # A capitalised word inside the sentence is a name even when it is also a word ("Stripe").
         inside = {m.group(0).lower() for m in re.finditer(r"(?<=[a-z,] )[A-Z][a-z]+", original or text)}
-        names += [w for w in unknown if w in inside and w not in names and w not in CALENDAR_WORDS]
+        names += [w for w in unknown if w in inside and w not in names and w.rstrip("s") not in CALENDAR_WORDS]
         english = [w for w in unknown if self.is_english_word(w) and w not in names]
         if english and self.anchor_texts:
             closeness = self._domain_closeness(english)

@@ -267,3 +267,19 @@ def test_where_the_user_is_does_not_block_the_answer(assistant, question, expect
     """A place the documents never name is part of the user's story, not the question's subject."""
     answer = assistant.ask(question)
     assert answer.grounded and re.search(expected, answer.text, re.I), answer.text
+
+
+@pytest.mark.parametrize("question, name", [
+    ("how tall is Jack Ma?", "Jack Ma"),
+    ("what does a BCG partner earn per year?", "BCG"),
+    ("what's the SGS office phone number in Shanghai", "SGS"),  # the place is left out
+])
+def test_a_question_no_section_answers_is_declined_naming_what_it_asks_about(assistant, question, name):
+    """Our documents mention Jack Ma, BCG and SGS, but not for this: the decline says what it read."""
+    answer = assistant.ask(question)
+    assert not answer.grounded and f"that question about {name}," in answer.text, answer.text
+
+
+def test_a_day_of_the_week_is_not_a_subject(assistant):
+    answer = assistant.ask("Is Citibank open on Sundays in New York?")
+    assert not answer.grounded and "cover Sundays" not in answer.text, answer.text
