@@ -283,3 +283,9 @@ def test_a_question_no_section_answers_is_declined_naming_what_it_asks_about(ass
 def test_a_day_of_the_week_is_not_a_subject(assistant):
     answer = assistant.ask("Is Citibank open on Sundays in New York?")
     assert not answer.grounded and "cover Sundays" not in answer.text, answer.text
+
+
+def test_timeframe_is_read_as_the_dispute_deadline(assistant):
+    """"timeframe" is not a word our documents use; the glossary says it is a deadline, not a new subject."""
+    answer = assistant.ask("what's the timeframe for opening a dispute?")
+    assert answer.grounded and re.search(r"\b30\b.{0,20}days", answer.text, re.I), answer.text
