@@ -28,9 +28,10 @@ DUPLICATE_SIMILARITY = 0.86  # two sentences this close state the same fact
 # exclusion, when one scores within this margin of the best: "how much does it charge me?" is not
 # answered by "Alibaba.com serves 50 million buyers".
 INTENT_LEAD_MARGIN = 0.15
-LEADING_INTENTS = ("cost", "time", "exclusion")
+LEADING_INTENTS = ("cost", "amount", "time", "exclusion")
 OVERLAP_WEIGHT = 0.20  # the share of the question's rare words a sentence contains
 SECTION_WEIGHT = 0.6  # a sentence of a section retrieval scored lower pays for the gap
+QUESTION_MATCH_WEIGHT = 0.08  # ...and one whose section asks the question as the user did gains
 _QUANTITY_WORDS = re.compile(r"\b(how (much|many|long|fast|big)|fee|fees|cost|costs|charge|rate|percent|limit|cap|maximum|minimum|days?|when|what year)\b", re.I)
 _NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")
 _CITATION = re.compile(r"\[(\d{1,2})\]")
@@ -38,6 +39,7 @@ _CITATION = re.compile(r"\[(\d{1,2})\]")
 INTENT_CUES = {
     "exclusion": re.compile(r"\bnot\b|n't\b|\bexclu|\boutside\b|\bexcept|\bvoids?\b|\bnever\b|\bno longer\b", re.I),
     "cost": re.compile(r"%|US\$|\$\s?\d|\bRMB\b|\bCNY\b|\bfees?\b|\bfree\b|\bcosts?\b|\bcharge", re.I),
+    "amount": re.compile(r"US\$|\$\s?\d|\bRMB\b|\bCNY\b|\bUSD\b|\d\s?%|\d[\d,.]*\s?(million|billion)\b|\bup to\b", re.I),
     "time": re.compile(r"\d+\s*(?:calendar |working |business )?(?:days?|hours?|weeks?|months?|years?|minutes?|seconds?)\b|"
                        r"\b(one|two|three|four|five|six|seven|ten|thirty) (days?|hours?|weeks?|months?|minutes?|seconds?)\b|\b(19|20)\d\d\b|"
                        r"\bday \d|\bimmediately\b|\bsame day\b", re.I),
@@ -46,7 +48,7 @@ INTENT_CUES = {
                       r"\b(carried out|run|provided|offered|launched|proposed|founded|led) by\b|\bby [A-Z][\w.]+|"
                       r"\b(president|ceo|founder|chairman|executive|director|minister)\b", re.I),
 }
-INTENT_BONUS = {"exclusion": 0.12, "cost": 0.08, "time": 0.08, "procedure": 0.06, "who": 0.05}
+INTENT_BONUS = {"exclusion": 0.12, "cost": 0.08, "amount": 0.08, "time": 0.08, "procedure": 0.06, "who": 0.05}
 _POINTER = re.compile(r"[\"“][^\"”]{5,120}\?[\"”]")  # a quoted section title
 _BUYER_WORDS = re.compile(r"\bbuyers?\b|\byou\b|\byour\b", re.I)
 _SELLER_WORDS = re.compile(r"\bsellers?\b|\bsuppliers?\b", re.I)
@@ -142,7 +144,7 @@ def compose_extractive(question: str, terms: list[str], ranked: list[RankedChunk
             sim = float(np.mean([vec @ q for q in query_vecs]))
             sentence_terms = snapshot.sentence_terms(sid, sentence)
             overlap = sum(w for t, w in weights.items() if t in sentence_terms) / total_weight if total_weight else 0.0
-            score = sim + OVERLAP_WEIGHT * overlap - SECTION_WEIGHT * behind + 0.08 * rc.question_match
+            score = sim + OVERLAP_WEIGHT * overlap - SECTION_WEIGHT * behind + QUESTION_MATCH_WEIGHT * rc.question_match
             score += _intent_bonus(sentence, intents, audience)
             if wants_figure and _NUMBER.search(sentence):
                 score += 0.03

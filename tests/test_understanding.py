@@ -289,3 +289,9 @@ def test_timeframe_is_read_as_the_dispute_deadline(assistant):
     """"timeframe" is not a word our documents use; the glossary says it is a deadline, not a new subject."""
     answer = assistant.ask("what's the timeframe for opening a dispute?")
     assert answer.grounded and re.search(r"\b30\b.{0,20}days", answer.text, re.I), answer.text
+
+
+def test_how_much_you_get_leads_with_the_amount(assistant):
+    """"how much do you get" asks for an amount received, not a fee: the figure leads."""
+    answer = assistant.ask("my order came 4 days late, somebody said there's compensation for that, how much would I get?")
+    assert answer.grounded and re.search(r"US\$ ?100\b", answer.text.split(". ")[0]), answer.text
