@@ -21,9 +21,11 @@ from dataclasses import dataclass, field
 from bot.glossary import Glossary, GlossaryEntry
 from bot.language import ENGLISH, detect_language
 from bot.spelling import SpellingCorrector
+from bot.subjects import content_words
 
 LONG_MESSAGE_WORDS = 30
 MAX_FOCUS_WORDS = 70
+MIN_TOPIC_WORDS = 2  # a question with fewer words of its own takes the sentence before it along
 _SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
 _QUESTION_START = re.compile(
     r"^(how|what|what's|whats|when|where|who|whom|whose|why|which|can|could|do|does|did|is|are|was|were|will|"
@@ -109,8 +111,10 @@ def extract_focus(message: str) -> str:
     while first - 1 in asking and len(" ".join(sentences[first - 1:last + 1]).split()) <= MAX_FOCUS_WORDS:
         first -= 1
     focus = sentences[first:last + 1]
-    # A short question, or one that points back ("what can we do about it?"), needs its context.
-    if first > 0 and (len(" ".join(focus).split()) < 10 or _LEANS_BACK.search(focus[0])):
+    # A short question, one that points back ("what can we do about it?") or one that names no
+    # topic ("what can i do and how long have i got?") needs its context.
+    if first > 0 and (len(" ".join(focus).split()) < 10 or _LEANS_BACK.search(focus[0])
+                      or len(content_words(" ".join(focus))) < MIN_TOPIC_WORDS):
         focus.insert(0, sentences[first - 1])
     text = " ".join(focus)
     return " ".join(text.split()[-MAX_FOCUS_WORDS:])

@@ -295,3 +295,16 @@ def test_how_much_you_get_leads_with_the_amount(assistant):
     """"how much do you get" asks for an amount received, not a fee: the figure leads."""
     answer = assistant.ask("my order came 4 days late, somebody said there's compensation for that, how much would I get?")
     assert answer.grounded and re.search(r"US\$ ?100\b", answer.text.split(". ")[0]), answer.text
+
+
+def test_a_closing_question_that_names_no_topic_keeps_the_story_before_it():
+    message = ("hi there, we are a small furniture shop in leeds, first time ordering from alibaba, 12 chairs arrived "
+               "and 3 have cracked legs, the seller keeps saying its the courier's fault. what can i do and how long have i got??")
+    assert "cracked legs" in extract_focus(message)
+
+
+def test_a_long_story_ending_in_what_can_i_do_is_answered(assistant):
+    answer = assistant.ask("hi there, we r a small furniture shop in leeds, first time ordering from alibaba, 12 chairs "
+                           "arrived and 3 have cracked legs, the seller keeps saying its the courier's fault. what can i do "
+                           "and how long have i got??")
+    assert answer.grounded and re.search(r"damage", answer.text, re.I), answer.text
