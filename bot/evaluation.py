@@ -31,7 +31,7 @@ from bot.settings import Settings
 # The targets (issue 9): every set must reach them; `make eval` reports against them.
 THRESHOLDS = {"hit@5": 0.95, "key_fact": 0.90, "oos_declined": 0.95, "language_replies": 1.0}
 MAX_FALSE_DECLINES = 0.05
-# What each set measured last (2026-11-26, fourth session), less about one question, so that a
+# What each set measured last (2026-11-26, fifth session), less about one question, so that a
 # last-digit difference in the adapter's fit on another machine cannot flip CI: CI fails on any
 # fall below these while the targets are not yet met. Raise them as answers improve; never lower
 # them to make CI pass. Knowingly lowered twice, with the reason in the commit: the tuning set's
@@ -40,9 +40,9 @@ MAX_FALSE_DECLINES = 0.05
 FLOORS = {
     "questions.yaml": {"hit@5": 0.95, "key_fact": 0.92, "oos_declined": 0.93, "false_declines": 0.01},
     "seen_heldout_1.yaml": {"key_fact": 0.85, "oos_declined": 0.94, "language_replies": 1.0, "false_declines": 0.02},
-    "seen_heldout_2.yaml": {"key_fact": 0.73, "oos_declined": 0.92, "language_replies": 1.0, "false_declines": 0.09},
-    "dev_4.yaml": {"key_fact": 0.85, "oos_declined": 0.88, "language_replies": 1.0, "false_declines": 0.06},
-    "heldout_3.yaml": {"key_fact": 0.77, "oos_declined": 0.74, "language_replies": 1.0, "false_declines": 0.10},
+    "seen_heldout_2.yaml": {"key_fact": 0.74, "oos_declined": 0.92, "language_replies": 1.0, "false_declines": 0.08},
+    "dev_4.yaml": {"key_fact": 0.86, "oos_declined": 0.88, "language_replies": 1.0, "false_declines": 0.06},
+    "heldout_3.yaml": {"key_fact": 0.79, "oos_declined": 0.74, "language_replies": 1.0, "false_declines": 0.07},
 }
 DEFAULT_SETS = ("tests/eval/questions.yaml", "tests/eval/seen_heldout_1.yaml", "tests/eval/seen_heldout_2.yaml",
                 "tests/eval/dev_4.yaml", "tests/eval/heldout_3.yaml")
