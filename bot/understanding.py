@@ -41,7 +41,7 @@ INTENT_PATTERNS = {
             r"\bpercent(age)?\b|%|\bcommission\b|\bsurcharge\b|\bfree\b|\bpay extra\b|\bwhat (does|do) .{0,30} take\b|"
             r"\btake a (cut|percentage|share)\b|\b(interest )?rates?\b|\binterest\b",
     "amount": r"\bhow much\b.{0,40}\b(get|receive|claim|borrow|back|compensat\w*|refund\w*|paid out|covered)\b|"
-              r"\bhow much (compensation|money|credit|cover)\b|\b(max|maximum|most|limit|cap|ceiling)\b",
+              r"\bhow much (compensation|money|credit|cover)\b|\b(max|maximum|limit|cap|ceiling)\b",
     "time": r"\bhow long\b|\bhow many (days|hours|weeks|months)\b|\bwhen\b|\bdeadline\b|\btime ?(limit|frame)\b|\bhow (early|late)\b|\bby when\b|"
             r"\bhow (soon|fast|quickly)\b|\buntil\b|\bwithin\b|\bstill (open|claim|complain|ask|apply)|\btoo late\b|"
             r"\bwhat (year|date|day)\b",

@@ -26,9 +26,15 @@ def test_the_question_is_pulled_out_of_a_long_message():
     ("am i covered if i paid by western union", "eligibility"),
     ("who pays the refund", "who"),
     ("is T/T cheaper than a card?", "comparison"),
+    ("the order was late, how much compensation do I get?", "amount"),
+    ("what's the maximum Easy Return covers", "amount"),
 ])
 def test_intent_is_recognised(question, intent):
     assert intent in detect_intents(question)
+
+
+def test_most_is_not_an_amount():
+    assert "amount" not in detect_intents("what is the most common reason claims fail?")
 
 
 def test_audience_is_recognised():
