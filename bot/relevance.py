@@ -23,7 +23,7 @@ TYPO_SIMILARITY = 0.8  # difflib ratio above which a word counts as a typo of a 
 QUESTION_WORDS = (
     "much many long my me you your him her he she am max min available don doesn isn get got want "
     "need like please tell know old new big small fast early soon still actually everyone mention "
-    "happen step thing someone anything something way use good best better"
+    "happen step thing someone anything something way use good best better should would could might must"
 )
 _LIVE_DATA = re.compile(r"\b(today|today's|tonight|tomorrow|right now|this week|live)\b", re.I)
 
