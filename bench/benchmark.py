@@ -57,6 +57,11 @@ def peak_rss_mb() -> float:
 
 # --- workers: one process per pipeline, so cold start and peak memory are its own -------------
 
+def _worker_env(data_dir: str) -> None:
+    os.environ["DATA_DIR"] = data_dir
+    os.environ["HF_HUB_OFFLINE"] = "1"
+
+
 def pipeline(mode: str, data_dir: str):
     """The answer function of one pipeline, loaded and ready."""
     if mode == "ours":
@@ -104,8 +109,7 @@ def paired_worker(data_dir: str, n: int) -> None:
     """Ours and the floor in one process, taking turns question by question (who goes first
     alternates). A busy machine then slows both alike: timed in separate processes minutes
     apart, the same code measured 1.2x to 2.2x the floor from one run to the next."""
-    os.environ["DATA_DIR"] = data_dir
-    os.environ["HF_HUB_OFFLINE"] = "1"
+    _worker_env(data_dir)
     qs = questions(n)
     pipelines = {"floor": pipeline("floor", data_dir), "ours": pipeline("ours", data_dir)}
     for q in qs[:6]:
@@ -121,8 +125,7 @@ def paired_worker(data_dir: str, n: int) -> None:
 
 
 def worker(mode: str, data_dir: str, n: int, concurrent: int) -> None:
-    os.environ["DATA_DIR"] = data_dir
-    os.environ["HF_HUB_OFFLINE"] = "1"
+    _worker_env(data_dir)
     qs = questions(n)
     answer = pipeline(mode, data_dir)
 

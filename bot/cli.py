@@ -193,8 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = sub.add_parser("eval", help="measure answers on the tuning sets and the held-out set, separately")
     evaluate.add_argument("--questions", action="append", metavar="FILE",
-                          help="a question set (repeatable); default: tests/eval/questions.yaml, "
-                               "tests/eval/seen_heldout_1.yaml, seen_heldout_2.yaml and heldout_3.yaml")
+                          help="a question set (repeatable); default: every set under tests/eval "
+                               "(DEFAULT_SETS in bot/evaluation.py)")
     evaluate.add_argument("--show-misses", action="store_true",
                           help="also print the held-out set's misses (this makes it a tuning set)")
     evaluate.add_argument("--verbose", action="store_true", help="print every question")

@@ -20,6 +20,7 @@ from bot.subjects import CALENDAR_WORDS, STOP_WORDS, SubjectChecker, content_wor
 log = logging.getLogger(__name__)
 
 RARE_TERM_CHUNKS = 2  # a term in at most this many sections is specific: the answer must contain it
+SUBJECT_NAME_SHARE = 0.1  # a name in more of the sections than this is one of ours ("Alibaba"), not the subject
 
 
 class Grounding:
@@ -110,11 +111,8 @@ def missing_key_terms(retrieval: Retrieval, focus: str, original: str, is_englis
     # Where the user is or ships from is part of the story ("I'm a supplier in Ningbo, does
     # Alibaba take a cut?"): a place ranks the sections that name it first, but never blocks.
     places = place_words()
-    story = set(tokenize([" ".join(w for w in words if w in places)])[0]) if any(w in places for w in words) else set()
+    story = set(tokenize([" ".join(w for w in words if w in places)])[0])
     return KeyNames(sorted(rare), sorted(t for t in rare if not found(t, top_terms) and t not in story))
-
-
-SUBJECT_NAME_SHARE = 0.1  # a name in more of the sections than this is one of ours ("Alibaba"), not the subject
 
 
 _TOKEN = re.compile(r"[^\W_][\w\-]*")
