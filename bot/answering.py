@@ -170,7 +170,14 @@ def compose_extractive(question: str, terms: list[str], ranked: list[RankedChunk
     if opening is not None and opening is not best and ranked[best.chunk_rank].chunk.questions:
         chosen.append(opening)
     limit = MAX_SENTENCES + (1 if "comparison" in intents else 0)
-    for cand in candidates[1:]:
+    pool = candidates[1:]
+    if "comparison" in intents:
+        # Both sides first: the best sentence of each other section before more of the same one.
+        sides = {best.chunk_rank: best}
+        for cand in pool:
+            sides.setdefault(cand.chunk_rank, cand)
+        pool = [*list(sides.values())[1:], *(c for c in pool if all(c is not s for s in sides.values()))]
+    for cand in pool:
         if len(chosen) == limit:
             break
         if any(cand is c for c in chosen) or is_pointer(cand.sentence):

@@ -78,11 +78,12 @@ class KeyNames:
 
 
 def missing_key_terms(retrieval: Retrieval, focus: str, original: str, is_english_word,
-                      glossary_names: dict[str, list[frozenset[str]]] | None = None) -> KeyNames:
+                      glossary_names: dict[str, list[frozenset[str]]] | None = None,
+                      comparison: bool = False) -> KeyNames:
     """Put first the ranked chunks that contain all of the question's specific names (words the
     documents use that are not ordinary English, well-known company names, or capitalised English
     words few sections use: "AliExpress", "PayPal", "Boleto"), and say which names no ranked chunk
-    contains."""
+    contains. A comparison ("card, PayPal or T/T?") may find each name in a section of its own."""
     snap = retrieval.snapshot
     glossary_names = glossary_names or {}
     capitalised = {w.lower() for w in re.findall(r"(?<=\w )[A-Z][\w\-]{2,}", original)}
@@ -104,6 +105,12 @@ def missing_key_terms(retrieval: Retrieval, focus: str, original: str, is_englis
         return term in chunk_terms or any(alt <= chunk_terms for alt in glossary_names.get(term, ()))
 
     holding = [rc for rc in retrieval.ranked if all(found(t, snap.chunk_terms[rc.chunk.chunk_id]) for t in rare)]
+    if not holding and comparison and len(rare) > 1:
+        # Each side of the comparison from the best-ranked section that names it.
+        sides = [next((rc for rc in retrieval.ranked if found(t, snap.chunk_terms[rc.chunk.chunk_id])), None)
+                 for t in sorted(rare)]
+        if all(sides):
+            holding = [rc for rc in retrieval.ranked if rc in sides]
     if holding:
         retrieval.ranked[:] = holding + [rc for rc in retrieval.ranked if rc not in holding]
         return KeyNames(sorted(rare), [], len(holding))

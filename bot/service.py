@@ -24,7 +24,7 @@ from bot.records import Records
 from bot.retrieval import Retrieval, Retriever, stem_word
 from bot.settings import Settings
 from bot.store import KnowledgeStore
-from bot.subjects import content_words, outside_documents_time, subject_phrase
+from bot.subjects import content_words, later_than_passages, outside_documents_time, subject_phrase
 from bot.understanding import Query, search_text_for, split_clauses, understand
 
 log = logging.getLogger(__name__)
@@ -188,8 +188,9 @@ class Assistant:
         follow_up = search != query.text
         vectors = self.embedder.embed_queries([search, query.text] if follow_up else [search])
         search_text = search_text_for(search, grounding.glossary, query.intents) if follow_up else query.search_text
-        retrieval = self.retriever.search(search, vectors[0], k=self.settings.retrieval_k, search_text=search_text,
-                                          audience=query.audience)
+        # A comparison looks deeper: each side may be answered by a section of its own.
+        k = self.settings.retrieval_k * (2 if "comparison" in query.intents else 1)
+        retrieval = self.retriever.search(search, vectors[0], k=k, search_text=search_text, audience=query.audience)
         if not retrieval.grounded and not follow_up:
             # A message that asks two things at once may match no section as a whole: try its parts.
             retrieval, search, vectors = self._best_clause(query, grounding, retrieval, search, vectors)
@@ -200,7 +201,7 @@ class Assistant:
         if not retrieval.grounded:
             return _declined(retrieval, query, suggestions, retrieved), retrieval
         key_names = missing_key_terms(retrieval, query.text, query.focus, grounding.speller.is_english,
-                                      grounding.glossary_names)
+                                      grounding.glossary_names, comparison="comparison" in query.intents)
         if key_names.missing:
             subject = subject_phrase(_surface_words(key_names.missing, query.text), query.focus) or ", ".join(key_names.missing)
             return Answer(decline_text(f"{subject} in connection with that question", suggestions), False,
@@ -217,7 +218,9 @@ class Assistant:
             query_vecs = [np.asarray(v) for v in vectors]
             # A question naming something specific ("AliExpress seller fees") is answered from the
             # sections that name it, and only when one of their sentences is close to what was asked.
-            sources = retrieval.ranked[:key_names.holding] if key_names.holding else retrieval.ranked
+            # A comparison keeps the other sections too, now behind them: they answer the other sides.
+            named = retrieval.ranked[:key_names.holding] if key_names.holding else retrieval.ranked
+            sources = retrieval.ranked if "comparison" in query.intents else named
             if key_names.holding and retrieval.snapshot.best_sentence_similarity(
                     [rc.chunk for rc in sources], query_vecs[0]) < NAMED_SENTENCE_SUPPORT:
                 names = subject_phrase(_surface_words(key_names.names, query.text), query.focus) or "that"
@@ -229,6 +232,10 @@ class Assistant:
                                                  query.intents, query.audience)
             if not text:
                 return _declined(retrieval, query, suggestions, retrieved), retrieval
+            # An answer that stops before the year asked about does not answer it ("MYbank's rate in 2024").
+            later = later_than_passages(query.focus, [text])
+            if later:
+                return Answer(decline_text(later, suggestions), False, kind="declined", retrieved=retrieved), retrieval
             answer = Answer(text, True, citations)
         answer.retrieved = retrieved
         return answer, retrieval

@@ -154,21 +154,36 @@ _TRADE_CONTEXT = re.compile(
 
 
 _YEAR = re.compile(r"(?<![\d$.,])((?:19|20)\d\d)(?![\d%])")
-_LIVE = re.compile(r"\b(today|today's|tonight|right now|this week|at the moment|live|real[- ]time)\b", re.I)
+_LIVE = re.compile(r"\b(today|today's|tonight|right now|this week|at the moment|live|real[- ]time|these days|nowadays)\b", re.I)
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+|\n+")
 _PERSONAL = re.compile(r"\b(i|i'm|i've|we|we're|my|our|me|us)\b", re.I)
+
+
+def _about_the_world(focus: str) -> list[str]:
+    """The sentences of a message that ask about the world, not the user's own story: "what is
+    the share price in 2023?" counts, "I ordered in March 2023, ..." does not."""
+    return [s for s in _SENTENCE_END.split(focus) if s.strip() and not _PERSONAL.search(s)]
 
 
 def outside_documents_time(focus: str, years: set[str]) -> str | None:
     """What a question asks about that the documents cannot hold, as a phrase for the decline (a
-    year they never speak of, live figures), or None. Only for questions about the world ("share
-    price in 2023", "exchange rate today"): a user's own story ("I ordered in March 2023, ...")
-    is not what the question is about."""
-    if _PERSONAL.search(focus):
-        return None
-    if _LIVE.search(focus):
+    year they never speak of, live figures), or None."""
+    asked = " ".join(_about_the_world(focus))
+    if _LIVE.search(asked):
         return "live figures such as today's rates or prices"
-    unknown = [y for y in _YEAR.findall(focus) if y not in years]
+    unknown = [y for y in _YEAR.findall(asked) if y not in years]
     return f"anything about {unknown[0]}" if unknown else None
+
+
+def later_than_passages(focus: str, passages: list[str]) -> str | None:
+    """A year the question asks about that is later than every year the answer's passages speak
+    of ("MYbank's rate in 2024" answered with its 2019 figures), as a phrase for the decline."""
+    asked = [int(y) for y in _YEAR.findall(" ".join(_about_the_world(focus)))]
+    if not asked:
+        return None
+    known = [int(y) for text in passages for y in _YEAR.findall(re.sub(r"https?://\S+", " ", text))]
+    later = [y for y in asked if not known or y > max(known)]
+    return f"figures for {later[0]}" if later else None
 
 
 def subject_phrase(words: list[str], original: str) -> str:
