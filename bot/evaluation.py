@@ -41,9 +41,9 @@ MAX_FALSE_DECLINES = 0.05
 FLOORS = {
     "questions.yaml": {"hit@5": 0.95, "key_fact": 0.92, "oos_declined": 0.93, "false_declines": 0.01},
     "seen_heldout_1.yaml": {"key_fact": 0.85, "oos_declined": 0.94, "language_replies": 1.0, "false_declines": 0.02},
-    "seen_heldout_2.yaml": {"key_fact": 0.74, "oos_declined": 0.92, "language_replies": 1.0, "false_declines": 0.08},
-    "dev_4.yaml": {"key_fact": 0.86, "oos_declined": 0.88, "language_replies": 1.0, "false_declines": 0.06},
-    "dev_5.yaml": {"key_fact": 0.75, "oos_declined": 0.73, "language_replies": 1.0, "false_declines": 0.11},
+    "seen_heldout_2.yaml": {"key_fact": 0.75, "oos_declined": 0.92, "language_replies": 1.0, "false_declines": 0.07},
+    "dev_4.yaml": {"key_fact": 0.86, "oos_declined": 0.91, "language_replies": 1.0, "false_declines": 0.06},
+    "dev_5.yaml": {"key_fact": 0.75, "oos_declined": 0.73, "language_replies": 1.0, "false_declines": 0.115},
     "heldout_3.yaml": {"key_fact": 0.79, "oos_declined": 0.74, "language_replies": 1.0, "false_declines": 0.07},
 }
 DEFAULT_SETS = ("tests/eval/questions.yaml", "tests/eval/seen_heldout_1.yaml", "tests/eval/seen_heldout_2.yaml",

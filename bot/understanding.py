@@ -31,6 +31,7 @@ _QUESTION_START = re.compile(
     r"^(how|what|what's|whats|when|where|who|whom|whose|why|which|can|could|do|does|did|is|are|was|were|will|"
     r"would|should|shall|may|might|am|have|has|any|anyone|wat)\b", re.I)
 _ASKING = re.compile(r"\b(i want to know|i'?d like to know|wondering|tell me|please advise|any idea|help me understand)\b", re.I)
+_POINTS_BACK = re.compile(r"\b(for|about|with|of|like) (this|that)\b|\b(this|that)[.!]?$", re.I)
 _LEANS_BACK = re.compile(r"\b(it|its|that|this|those|these|they|them|there|so|then|now|we|us)\b", re.I)
 
 INTENT_PATTERNS = {
@@ -116,6 +117,9 @@ def extract_focus(message: str) -> str:
     if first > 0 and (len(" ".join(focus).split()) < 10 or _LEANS_BACK.search(focus[0])
                       or len(content_words(" ".join(focus))) < MIN_TOPIC_WORDS):
         focus.insert(0, sentences[first - 1])
+        # ...and the sentence that one points back to ("...takes a cut from us sellers for this.").
+        if first > 1 and _POINTS_BACK.search(focus[0]) and len(" ".join([sentences[first - 2], *focus]).split()) <= MAX_FOCUS_WORDS:
+            focus.insert(0, sentences[first - 2])
     text = " ".join(focus)
     return " ".join(text.split()[-MAX_FOCUS_WORDS:])
 

@@ -18,6 +18,17 @@ def test_the_question_is_pulled_out_of_a_long_message():
     assert "Leeds" not in extract_focus(message)
 
 
+def test_a_question_keeps_what_its_context_points_back_to():
+    message = ("I'm a supplier on Alibaba.com and one of my US buyers wants to pay with Payment Terms, 30% now and "
+               "the rest 60 days after shipping. My sales manager says Alibaba takes a cut from us sellers for this. "
+               "What's the fee suppliers are charged, and do we actually have to pay it?")
+    assert "Payment Terms" in extract_focus(message)
+    story = ("Hi, we're a small furniture importer in Leeds. Last month we ordered 200 chairs, paid by card, and a "
+             "third came with cracked legs, not the timber grade in our spec sheet. The supplier keeps saying he'll "
+             "look into it. How long have we got to make a claim before it's too late?")
+    assert "paid by card" not in extract_focus(story)  # "look into it" points at the claim, not further back
+
+
 @pytest.mark.parametrize("question, intent", [
     ("What things does Trade Assurance NOT cover?", "exclusion"),
     ("How much does Alibaba charge me, the buyer?", "cost"),
