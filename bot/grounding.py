@@ -95,7 +95,9 @@ def missing_key_terms(retrieval: Retrieval, focus: str, original: str, is_englis
     well_known = names_in(original)
     names += tokenize(well_known)[0] if well_known else []
     capitals = tokenize([" ".join(w for w in words if w in capitalised)])[0] if capitalised else []
-    rare = {t for t in names if snap.document_frequency.get(t, 0) > 0}
+    # A name most sections use ("Alibaba") is what the documents are about, not a specific subject.
+    common = SUBJECT_NAME_SHARE * len(snap.chunks)
+    rare = {t for t in names if 0 < snap.document_frequency.get(t, 0) <= common}
     rare |= {t for t in capitals if 0 < snap.document_frequency.get(t, 0) <= RARE_TERM_CHUNKS}
     if not rare or not retrieval.ranked:
         return KeyNames()
