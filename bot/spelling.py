@@ -20,7 +20,7 @@ ENGLISH_WORDS = 40_000  # the most frequent English words are enough to recognis
 DOMAIN_COUNT = 10**9  # documents' words outrank ordinary English when a typo is equally close
 # Chat spellings that are not typos of one word, so edit distance cannot fix them.
 CHAT_WORDS = {
-    "dosnt": "doesn't", "doesnt": "doesn't", "dont": "don't", "cant": "can't", "wont": "won't", "isnt": "isn't",
+    "dosnt": "doesn't", "doesnt": "doesn't", "dose": "does", "dont": "don't", "cant": "can't", "wont": "won't", "isnt": "isn't",
     "didnt": "didn't", "wasnt": "wasn't", "arent": "aren't", "havent": "haven't", "im": "I'm", "ive": "I've",
     "wat": "what", "wats": "what's", "whats": "what's", "u": "you", "ur": "your", "r": "are", "pls": "please",
     "plz": "please", "thx": "thanks", "yrs": "years", "yr": "year", "hrs": "hours", "mins": "minutes",

@@ -31,6 +31,8 @@ _QUESTION_START = re.compile(
     r"^(how|what|what's|whats|when|where|who|whom|whose|why|which|can|could|do|does|did|is|are|was|were|will|"
     r"would|should|shall|may|might|am|have|has|any|anyone|wat)\b", re.I)
 _ASKING = re.compile(r"\b(i want to know|i'?d like to know|wondering|tell me|please advise|any idea|help me understand)\b", re.I)
+_JUDGES = re.compile(r"^(which|who)(?:'s| is)? (one )?(is )?(correct|right)\b|^(is|was) (that|this|it|he|she|they) "
+                     r"(true|right|correct|legit|normal)\b|^(true|right|correct)\b", re.I)
 _POINTS_BACK = re.compile(r"\b(for|about|with|of|like) (this|that)\b|\b(this|that)[.!]?$", re.I)
 _LEANS_BACK = re.compile(r"\b(it|its|that|this|those|these|they|them|there|so|then|now|we|us)\b", re.I)
 
@@ -107,6 +109,11 @@ def extract_focus(message: str) -> str:
     if not asking:
         return " ".join(words[-MAX_FOCUS_WORDS:])
     last = asking[-1]
+    # A closing question that only asks to judge what came before ("which is correct?", "is that
+    # true?") is about the question it judges: the one asked before it.
+    if _JUDGES.search(sentences[last]) and len(asking) > 1 and \
+            len(" ".join(sentences[asking[-2]:last + 1]).split()) <= MAX_FOCUS_WORDS:
+        return " ".join(sentences[asking[-2]:last + 1])
     # Questions asked together at the end ("Is it covered? How long do I have?") stay together.
     first = last
     while first - 1 in asking and len(" ".join(sentences[first - 1:last + 1]).split()) <= MAX_FOCUS_WORDS:

@@ -29,6 +29,13 @@ def test_a_question_keeps_what_its_context_points_back_to():
     assert "paid by card" not in extract_focus(story)  # "look into it" points at the claim, not further back
 
 
+def test_a_closing_question_that_judges_what_came_before_keeps_the_question_it_judges():
+    message = ("quick q from supplier side. when buyer pays TA order by credit card, how fast the money come to us? "
+               "my colleague said 2-4 working days but other one say now it is much faster. which is correct pls, "
+               "boss want to plan cashflow")
+    assert "how fast the money come to us?" in extract_focus(message)
+
+
 @pytest.mark.parametrize("question, intent", [
     ("What things does Trade Assurance NOT cover?", "exclusion"),
     ("How much does Alibaba charge me, the buyer?", "cost"),
