@@ -171,7 +171,7 @@ def compose_extractive(question: str, terms: list[str], ranked: list[RankedChunk
         chosen.append(opening)
     limit = MAX_SENTENCES + (1 if "comparison" in intents else 0)
     pool = candidates[1:]
-    if "comparison" in intents:
+    if "comparison" in intents and _NAMES_TWO_SIDES.search(question):
         # Both sides first: the best sentence of each other section before more of the same one.
         sides = {best.chunk_rank: best}
         for cand in pool:
@@ -213,6 +213,10 @@ def _intent_bonus(sentence: str, intents, audience: str | None) -> float:
     return bonus
 
 
+# A comparison that names its sides ("Pay Later vs Payment Terms", "card, PayPal or T/T?"), not
+# one that weighs two courses of action ("do I have to send it back or can Alibaba help?").
+_NAMES_TWO_SIDES = re.compile(r"\b(vs\.?|versus|compared?|comparison|difference|differ|better|cheaper|faster|safer)\b|"
+                              r",[^,?]{1,30},? or [^?]{1,30}\?", re.I)
 _POINTS_ELSEWHERE = re.compile(r"\b(described|explained|given|covered|listed)\s+(in|under)\s+[\"“]|\bown section\b|"
                                r"\bsection below\b", re.I)
 

@@ -105,7 +105,7 @@ def extract_focus(message: str) -> str:
     if len(words) <= LONG_MESSAGE_WORDS:
         return message
     sentences = [s.strip() for s in _SENTENCES.split(message) if s and s.strip()]
-    asking = [i for i, s in enumerate(sentences) if s.endswith("?") or _QUESTION_START.match(s) or _ASKING.search(s)]
+    asking = [i for i, s in enumerate(sentences) if _is_asking(s)]
     if not asking:
         return " ".join(words[-MAX_FOCUS_WORDS:])
     last = asking[-1]
@@ -147,6 +147,19 @@ def split_clauses(text: str) -> list[str]:
     return parts[:3] if len(parts) > 1 else []
 
 
+def _is_asking(sentence: str) -> bool:
+    return sentence.endswith("?") or bool(_QUESTION_START.match(sentence) or _ASKING.search(sentence))
+
+
+def _asking_part(text: str) -> str:
+    """The sentences of a focus that ask: its intent is what they ask, not what the story around
+    them mentions ("...send them back at my cost. can Alibaba help me get money back?" is no cost
+    question)."""
+    sentences = [s.strip() for s in _SENTENCES.split(text) if s and s.strip()]
+    asking = [s for s in sentences if _is_asking(s)]
+    return " ".join(asking) if asking else text
+
+
 def detect_intents(text: str) -> set[str]:
     return {name for name, pattern in _INTENTS.items() if pattern.search(text)}
 
@@ -176,7 +189,7 @@ def understand(message: str, glossary: Glossary | None, speller: SpellingCorrect
     query.focus = extract_focus(message)
     corrected = speller.correct(query.focus) if speller else query.focus
     query.text = glossary.spell_out(corrected) if glossary else corrected
-    query.intents = detect_intents(query.text)
+    query.intents = detect_intents(_asking_part(query.text))
     query.search_text = search_text_for(query.text, glossary, query.intents)
     query.audience = detect_audience(query.text)
     query.definition = definition_entry(corrected, glossary)

@@ -51,6 +51,14 @@ def test_intent_is_recognised(question, intent):
     assert intent in detect_intents(question)
 
 
+def test_intent_is_what_the_question_asks_not_what_the_story_mentions(assistant):
+    message = ("we ordered 300 led strips, they came but half dont light up. supplier says send them back to china "
+               "at my cost and he will check. do i have to do that or can alibaba help me get money back?")
+    answer = assistant.ask(message)
+    assert answer.grounded and "refund" in answer.text.lower()
+    assert "inspection" not in answer.text.lower(), answer.text  # "at my cost" asked for no fee
+
+
 def test_most_is_not_an_amount():
     assert "amount" not in detect_intents("what is the most common reason claims fail?")
 
