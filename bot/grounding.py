@@ -50,7 +50,8 @@ class Grounding:
         document_text = " ".join([self.glossary_text or ""] +
                                  [f"{c.section} {' '.join(c.questions)} {c.text}" for c in snapshot.chunks])
         self.subjects = SubjectChecker(set(self.known_words), set(snapshot.vocabulary), stem_word,
-                                       self.speller.is_english, embed, anchors, document_text)
+                                       self.speller.is_english, embed, anchors, document_text,
+                                       self.speller.is_short_typo)
 
 
 class GroundingCache:

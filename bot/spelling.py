@@ -96,6 +96,15 @@ class SpellingCorrector:
         parts = [p for p in word.lower().split("-") if p]
         return bool(parts) and all(p in self._english or self._inflected_english(p) for p in parts)
 
+    def is_short_typo(self, word: str) -> bool:
+        """A four-letter word one slip from a common English or documents' word ("sayd", "ecom"):
+        too ambiguous to correct, but a typo, not a name the user asks about."""
+        lower = word.lower()
+        if len(lower) != 4 or self.is_known(lower):
+            return False
+        suggestions = self._load().lookup(lower, Verbosity.CLOSEST, max_edit_distance=1)
+        return any(s.count >= COMMON_WORD_COUNT for s in suggestions)
+
     def _inflected_english(self, word: str) -> bool:
         """An inflection the frequency list lacks ("scammed") of a word it has ("scam").
         Only these endings: a name such as "Payoneer" must not pass as English by its stem."""

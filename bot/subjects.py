@@ -71,13 +71,14 @@ class SubjectChecker:
     """Finds the words of a question that name something our documents do not cover."""
 
     def __init__(self, vocabulary: set[str], stems: set[str], stem, is_english_word, embed, anchor_texts: list[str],
-                 document_text: str = ""):
+                 document_text: str = "", is_short_typo=lambda word: False):
         self.vocabulary = vocabulary  # lower-case surface words of documents and glossary
         self.covered_names = set(names_in(document_text))  # well-known names the documents mention
         self.years = set(_YEAR.findall(re.sub(r"https?://\S+", " ", document_text)))  # years the documents speak of
         self.stems = stems  # the search index's stemmed terms
         self.stem = stem
         self.is_english_word = is_english_word
+        self.is_short_typo = is_short_typo  # "sayd": a slip of the thumb, not a name
         self.embed = embed  # list[str] -> np.ndarray of unit vectors
         self.anchor_texts = anchor_texts
         self._anchors: np.ndarray | None = None
@@ -133,7 +134,8 @@ class SubjectChecker:
         # A short unknown word is a typo ("tme", "bak") unless written in capitals ("FBA", "DHL").
         capitals = {m.group(0).lower() for m in _WORD.finditer(original or text) if m.group(0).isupper()}
         unknown = [w for w in unknown if "'" not in w]
-        names = [w for w in unknown if not self.is_english_word(w) and (len(w) >= 4 or w in capitals)]
+        names = [w for w in unknown if not self.is_english_word(w) and (len(w) >= 4 or w in capitals)
+                 and (w in capitals or not self.is_short_typo(w))]
         # A capitalised word inside the sentence is a name even when it is also a word ("Stripe").
         inside = {m.group(0).lower() for m in re.finditer(r"(?<=[a-z,] )[A-Z][a-z]+", original or text)}
         names += [w for w in unknown if w in inside and w not in names and w.rstrip("s") not in CALENDAR_WORDS]

@@ -133,6 +133,7 @@ def assert_answered(assistant, question: str, expected: str) -> None:
     # A name the documents mention only elsewhere: no section naming it says anything close.
     ("what are aliexpress seller commission rates", "aliexpress"),
     ("what are wise's fees to send money to china", "wise"),
+    ("what does zoho charge per month", "zoho"),  # a four-letter name near no common word stays a name
     # What historical documents cannot hold: a year they never speak of, live figures.
     ("alibaba share price", "share price"),
     ("how fast did cross-border e-commerce grow in 2023", "2023"),
@@ -160,6 +161,8 @@ def test_adjacent_subjects_are_declined_by_name(assistant, question, subject):
     ("I'm in Leeds, how long do I have to open a dispute?", r"30"),
     # A compound of known words is no unknown name.
     ("Money-back policy: how do I get my money back when I have an order issue?", r"refund"),
+    # A four-letter slip ("sayd" for "said") is a typo, not a name the documents do not cover.
+    ("can i pay alibaba with paypal or no?? supplier sayd yes but i dont see it anywere at chekout", r"PayPal"),
     # A year in the story that the answer's own figures cover.
     ("i used pay later with kabbage back in 2019, how much could you borrow with it?", r"150,000"),
 ])
