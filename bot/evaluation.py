@@ -43,7 +43,7 @@ FLOORS = {
     "seen_heldout_1.yaml": {"key_fact": 0.85, "oos_declined": 0.94, "language_replies": 1.0, "false_declines": 0.02},
     "seen_heldout_2.yaml": {"key_fact": 0.75, "oos_declined": 0.92, "language_replies": 1.0, "false_declines": 0.07},
     "dev_4.yaml": {"key_fact": 0.86, "oos_declined": 0.91, "language_replies": 1.0, "false_declines": 0.06},
-    "dev_5.yaml": {"key_fact": 0.77, "oos_declined": 0.72, "language_replies": 1.0, "false_declines": 0.11},
+    "dev_5.yaml": {"key_fact": 0.78, "oos_declined": 0.72, "language_replies": 1.0, "false_declines": 0.10},
     "heldout_3.yaml": {"key_fact": 0.79, "oos_declined": 0.76, "language_replies": 1.0, "false_declines": 0.07},
 }
 DEFAULT_SETS = ("tests/eval/questions.yaml", "tests/eval/seen_heldout_1.yaml", "tests/eval/seen_heldout_2.yaml",
