@@ -97,8 +97,7 @@ def missing_key_terms(retrieval: Retrieval, focus: str, original: str, is_englis
     names += tokenize(well_known)[0] if well_known else []
     capitals = tokenize([" ".join(w for w in words if w in capitalised)])[0] if capitalised else []
     # A name most sections use ("Alibaba") is what the documents are about, not a specific subject.
-    common = SUBJECT_NAME_SHARE * len(snap.chunks)
-    rare = {t for t in names if 0 < snap.document_frequency.get(t, 0) <= common}
+    rare = {t for t in names if snap.document_frequency.get(t, 0) > 0 and not _ours(snap, t)}
     rare |= {t for t in capitals if 0 < snap.document_frequency.get(t, 0) <= RARE_TERM_CHUNKS}
     if not rare or not retrieval.ranked:
         return KeyNames()
@@ -123,6 +122,11 @@ def missing_key_terms(retrieval: Retrieval, focus: str, original: str, is_englis
     places = place_words()
     story = set(tokenize([" ".join(w for w in words if w in places)])[0])
     return KeyNames(sorted(rare), sorted(t for t in rare if not found(t, top_terms) and t not in story))
+
+
+def _ours(snap, term: str) -> bool:
+    """A term in so many sections that it names what the documents are about ("alibaba")."""
+    return snap.document_frequency.get(term, 0) > SUBJECT_NAME_SHARE * len(snap.chunks)
 
 
 _TOKEN = re.compile(r"[^\W_][\w\-]*")
@@ -156,7 +160,7 @@ def unanswered_names(retrieval: Retrieval, original: str) -> list[str]:
 
     def ours(word: str) -> bool:
         terms = tokenize([word])[0]
-        return not terms or max(snap.document_frequency.get(t, 0) for t in terms) > SUBJECT_NAME_SHARE * len(snap.chunks)
+        return not terms or any(_ours(snap, t) for t in terms)
 
     phrases, run = [], []
     for m in [*tokens, None]:

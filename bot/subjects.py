@@ -58,6 +58,14 @@ def content_words(text: str) -> list[str]:
     return [w for w in words if w not in STOP_WORDS and len(w) > 1]
 
 
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def split_sentences(text: str) -> list[str]:
+    """A message's sentences, as typed and trimmed (a break after . ! ? or at a new line)."""
+    return [s.strip() for s in _SENTENCE_BREAK.split(text) if s and s.strip()]
+
+
 def _is_known(word: str, vocabulary: set[str], stems: set[str], stem) -> bool:
     if word in vocabulary or word.rstrip("s") in vocabulary or word.rstrip("'s") in vocabulary:
         return True
@@ -157,14 +165,13 @@ _TRADE_CONTEXT = re.compile(
 
 _YEAR = re.compile(r"(?<![\d$.,])((?:19|20)\d\d)(?![\d%])")
 _LIVE = re.compile(r"\b(today|today's|tonight|right now|this week|at the moment|live|real[- ]time|these days|nowadays)\b", re.I)
-_SENTENCE_END = re.compile(r"(?<=[.?!])\s+|\n+")
 _PERSONAL = re.compile(r"\b(i|i'm|i've|we|we're|my|our|me|us)\b", re.I)
 
 
 def _about_the_world(focus: str) -> list[str]:
     """The sentences of a message that ask about the world, not the user's own story: "what is
     the share price in 2023?" counts, "I ordered in March 2023, ..." does not."""
-    return [s for s in _SENTENCE_END.split(focus) if s.strip() and not _PERSONAL.search(s)]
+    return [s for s in split_sentences(focus) if not _PERSONAL.search(s)]
 
 
 def outside_documents_time(focus: str, years: set[str]) -> str | None:

@@ -21,12 +21,11 @@ from dataclasses import dataclass, field
 from bot.glossary import Glossary, GlossaryEntry
 from bot.language import ENGLISH, detect_language
 from bot.spelling import SpellingCorrector
-from bot.subjects import content_words
+from bot.subjects import content_words, split_sentences
 
 LONG_MESSAGE_WORDS = 30
 MAX_FOCUS_WORDS = 70
 MIN_TOPIC_WORDS = 2  # a question with fewer words of its own takes the sentence before it along
-_SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
 _QUESTION_START = re.compile(
     r"^(how|what|what's|whats|when|where|who|whom|whose|why|which|can|could|do|does|did|is|are|was|were|will|"
     r"would|should|shall|may|might|am|have|has|any|anyone|wat)\b", re.I)
@@ -104,7 +103,7 @@ def extract_focus(message: str) -> str:
     words = message.split()
     if len(words) <= LONG_MESSAGE_WORDS:
         return message
-    sentences = [s.strip() for s in _SENTENCES.split(message) if s and s.strip()]
+    sentences = split_sentences(message)
     asking = [i for i, s in enumerate(sentences) if _is_asking(s)]
     if not asking:
         return " ".join(words[-MAX_FOCUS_WORDS:])
@@ -155,7 +154,7 @@ def _asking_part(text: str) -> str:
     """The sentences of a focus that ask: its intent is what they ask, not what the story around
     them mentions ("...send them back at my cost. can Alibaba help me get money back?" is no cost
     question)."""
-    sentences = [s.strip() for s in _SENTENCES.split(text) if s and s.strip()]
+    sentences = split_sentences(text)
     asking = [s for s in sentences if _is_asking(s)]
     return " ".join(asking) if asking else text
 
