@@ -45,6 +45,8 @@ FLOORS = {
     "dev_4.yaml": {"key_fact": 0.86, "oos_declined": 0.91, "language_replies": 1.0, "false_declines": 0.06},
     "dev_5.yaml": {"key_fact": 0.78, "oos_declined": 0.72, "language_replies": 1.0, "false_declines": 0.10},
     "heldout_3.yaml": {"key_fact": 0.79, "oos_declined": 0.76, "language_replies": 1.0, "false_declines": 0.07},
+    # Its baseline (code of d312be4, before any change it measures): 73.7% / 79.0% / 10.5%.
+    "heldout_6.yaml": {"key_fact": 0.72, "oos_declined": 0.77, "language_replies": 1.0, "false_declines": 0.12},
 }
 DEFAULT_SETS = ("tests/eval/questions.yaml", "tests/eval/seen_heldout_1.yaml", "tests/eval/seen_heldout_2.yaml",
                 "tests/eval/dev_4.yaml", "tests/eval/dev_5.yaml", "tests/eval/heldout_3.yaml", "tests/eval/heldout_6.yaml")
