@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 RARE_TERM_CHUNKS = 2  # a term in at most this many sections is specific: the answer must contain it
 SUBJECT_NAME_SHARE = 0.1  # a name in more of the sections than this is one of ours ("Alibaba"), not the subject
+SPECIFIC_TERM_SHARE = 0.15  # a glossary term in at most this share of sections says what a message is about
 
 
 class Grounding:
@@ -49,9 +50,20 @@ class Grounding:
         # that section answers about, so it is covered like a name in the text.
         document_text = " ".join([self.glossary_text or ""] +
                                  [f"{c.section} {' '.join(c.questions)} {c.text}" for c in snapshot.chunks])
+        self.specific_terms = specific_terms(self.glossary, snapshot.chunks) if self.glossary else set()
         self.subjects = SubjectChecker(set(self.known_words), set(snapshot.vocabulary), stem_word,
                                        self.speller.is_english, embed, anchors, document_text,
                                        self.speller.is_short_typo)
+
+
+def specific_terms(glossary: Glossary, chunks) -> set[str]:
+    """The glossary terms few sections use ("Easy Return", "Pay Later"): naming one says what a
+    message is about; naming "Trade Assurance" or "supplier" does not."""
+    sections: dict[str, int] = {}
+    for chunk in chunks:
+        for term in {entry.term for _, entry in glossary.mentions(f"{chunk.section} {chunk.text}")}:
+            sections[term] = sections.get(term, 0) + 1
+    return {e.term for e in glossary.entries if sections.get(e.term, 0) <= SPECIFIC_TERM_SHARE * len(chunks)}
 
 
 class GroundingCache:

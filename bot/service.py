@@ -170,7 +170,8 @@ class Assistant:
         if snap is None or not snap.chunks:
             return Answer(decline_text(), False, kind="declined"), Retrieval(question, [], False, 0.0, snap)
         grounding = self._grounding.get(snap)
-        query = understand(question, grounding.glossary, grounding.speller, grounding.known_words)
+        query = understand(question, grounding.glossary, grounding.speller, grounding.known_words,
+                           grounding.specific_terms)
         nothing = Retrieval(question, [], False, 0.0, snap)
         if query.language != ENGLISH:
             return Answer(notice_for(query.language), False, kind="language"), nothing
@@ -194,6 +195,15 @@ class Assistant:
         if not retrieval.grounded and not follow_up:
             # A message that asks two things at once may match no section as a whole: try its parts.
             retrieval, search, vectors = self._best_clause(query, grounding, retrieval, search, vectors)
+        if not retrieval.grounded and not follow_up and query.with_topic:
+            # A question that names no topic ("will my order qualify at that size?") may match
+            # nothing alone: search again with the story sentence that names it (only then, for
+            # the story's topic must not pull an answerable question away from what it asks).
+            vector = self.embedder.embed_queries([query.with_topic])
+            found = self.retriever.search(query.with_topic, vector[0], k=k, audience=query.audience,
+                                          search_text=search_text_for(query.with_topic, grounding.glossary, query.intents))
+            if found.grounded:
+                retrieval, search, vectors = found, query.with_topic, vector
         retrieved = [rc.chunk.doc_id for rc in retrieval.ranked]
         if query.definition and not (retrieval.ranked and retrieval.ranked[0].question_match >= DOCUMENT_ANSWERS_DEFINITION):
             return _glossary_answer(query), retrieval

@@ -5,7 +5,9 @@ their own words for our terms, sometimes another language. From the message this
 works out:
 - the language (other languages get a notice in that language, see `bot.language`);
 - the focus: the question inside a long message, with the sentence before it when the
-  question leans on it ("...the supplier does not reply. What can we do?");
+  question leans on it ("...the supplier does not reply. What can we do?"); and, to search with
+  when the question alone matches nothing, the story sentence that names its topic ("...that
+  Easy Return badge. [...] Will my order qualify?");
 - the corrected text (typos fixed) that the gate and the search both see;
 - the search text: the corrected text plus glossary synonyms (wire -> T/T -> bank transfer);
 - the intent (exclusion, cost, time, procedure, eligibility, who, why, comparison, definition)
@@ -25,6 +27,7 @@ from bot.subjects import content_words, split_sentences
 
 LONG_MESSAGE_WORDS = 30
 MAX_FOCUS_WORDS = 70
+MIN_QUESTION_ROOM = 10  # a topic sentence is added only if this many words of the question still fit
 MIN_TOPIC_WORDS = 2  # a question with fewer words of its own takes the sentence before it along
 _QUESTION_START = re.compile(
     r"^(how|what|what's|whats|when|where|who|whom|whose|why|which|can|could|do|does|did|is|are|was|were|will|"
@@ -96,6 +99,7 @@ class Query:
     intents: set[str] = field(default_factory=set)
     audience: str | None = None  # "buyer" | "seller" | None
     definition: GlossaryEntry | None = None
+    with_topic: str = ""  # the text with the story sentence that names the topic, when the question names none
 
 
 def extract_focus(message: str) -> str:
@@ -180,14 +184,43 @@ def definition_entry(text: str, glossary: Glossary | None) -> GlossaryEntry | No
     return glossary.find(match.group("term") or match.group("term2") or "")
 
 
+def with_topic(message: str, focus: str, glossary: Glossary | None, specific_terms: set[str]) -> str | None:
+    """The focus of a long message with the story sentence that says what it is about, when the
+    question names none of our terms ("...a supplier whose listing has that Easy Return badge on
+    it. [...] Will my order qualify at that size?"): from the nearest sentence before the focus
+    that names a term few sections use (`specific_terms`: "Easy Return", not "supplier"). None
+    when the question names a term or no sentence before it does."""
+    if glossary is None or not specific_terms or focus == message or glossary.mentions(focus):
+        return None
+    whole = " ".join(message.split())
+    start = whole.rfind(focus)
+    if start <= 0:
+        return None
+    story = split_sentences(whole[:start])
+    for i in range(len(story) - 1, -1, -1):
+        if any(entry.term in specific_terms for _, entry in glossary.mentions(story[i])):
+            # The story from that sentence on, when it fits ("...the Guaranteed delivery badge. [...]
+            # The boxes came a week after that date. [...] What am I owed?"); else that sentence alone.
+            span = " ".join([*story[i:], focus])
+            if len(span.split()) <= MAX_FOCUS_WORDS:
+                return span
+            room = MAX_FOCUS_WORDS - len(story[i].split())
+            return " ".join([story[i], *focus.split()[-room:]]) if room >= MIN_QUESTION_ROOM else None
+    return None
+
+
 def understand(message: str, glossary: Glossary | None, speller: SpellingCorrector | None,
-               known_words: frozenset[str] | set[str] = frozenset()) -> Query:
+               known_words: frozenset[str] | set[str] = frozenset(), specific_terms: set[str] = frozenset()) -> Query:
     query = Query(original=message, language=detect_language(message, known_words))
     if query.language != ENGLISH:
         return query
     query.focus = extract_focus(message)
     corrected = speller.correct(query.focus) if speller else query.focus
     query.text = glossary.spell_out(corrected) if glossary else corrected
+    topical = with_topic(message, query.focus, glossary, specific_terms)
+    if topical:
+        topical = speller.correct(topical) if speller else topical
+        query.with_topic = glossary.spell_out(topical) if glossary else topical
     query.intents = detect_intents(_asking_part(query.text))
     query.search_text = search_text_for(query.text, glossary, query.intents)
     query.audience = detect_audience(query.text)

@@ -1,13 +1,14 @@
 """Query understanding and the answers it steers: the failure classes of issue 9, asked as users ask."""
 
 import re
+from pathlib import Path
 
 import pytest
 
 from bot.datafiles import DataFileError, load_data_files
 from bot.glossary import GlossaryError, parse_glossary
 from bot.language import detect_language
-from bot.understanding import detect_audience, detect_intents, extract_focus
+from bot.understanding import detect_audience, detect_intents, extract_focus, with_topic
 
 
 def test_the_question_is_pulled_out_of_a_long_message():
@@ -362,3 +363,33 @@ def test_a_comparison_is_answered_from_a_section_for_each_side(assistant):
 def test_a_us_business_asking_for_a_trade_record_loan_hears_of_us_buyer_financing(assistant):
     answer = assistant.ask("can i get a loan from alibaba with my sales history? im in the US")
     assert answer.grounded and "Payment Terms" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("message, expected", [
+    ("Bought 300 phone stands from a listing that showed the Guaranteed delivery badge. After paying, the order page "
+     "gave me a date for delivery. The boxes turned up a full week after that date and my shop launch slipped. It's "
+     "not a huge deal but it annoyed me. What am I owed for that?", r"US\$100"),
+    ("Last spring we paid for two orders with Pay Later through Kabbage and it really helped our cash flow. We stopped "
+     "ordering for a while after that. Now we are back and I can't see the option anywhere at checkout. Did they stop "
+     "it, and when?", r"March 2020"),
+    ("We're a small shop in Dublin looking at a supplier whose listing has the Easy Return badge. Our order would be "
+     "around 2,500 dollars with shipping. We picked them mainly because returns would be local and free if the stuff "
+     "is bad. Would an order that size be accepted or is there a maximum?", r"US\$3,000"),
+])
+def test_a_question_naming_no_topic_is_answered_from_the_story_that_names_it(assistant, message, expected):
+    """The question alone ("What am I owed for that?") matches nothing; the story names the topic."""
+    answer = assistant.ask(message)
+    assert answer.grounded and re.search(expected, answer.text), answer.text
+
+
+def test_the_story_topic_is_used_only_when_the_question_names_none():
+    glossary = parse_glossary((Path(__file__).parents[1] / "knowledge" / "glossary.yaml").read_text(encoding="utf-8"))
+    specific = {"Easy Return", "Pay Later"}
+    story = ("We're a small shop in Dublin looking at a supplier whose listing has the Easy Return badge. Our order "
+             "would be around 2,500 dollars with shipping. We picked them mainly because returns would be free. "
+             "Would an order that size be accepted or is there a maximum?")
+    topical = with_topic(story, extract_focus(story), glossary, specific)
+    assert topical and "Easy Return badge" in topical and topical.endswith("or is there a maximum?")
+    named = story.replace("Would an order that size", "Would an Easy Return order that size")
+    assert with_topic(named, extract_focus(named), glossary, specific) is None
+    assert with_topic("does easy return cover lamps?", "does easy return cover lamps?", glossary, specific) is None
