@@ -15,7 +15,7 @@ from bot.retrieval import IndexSnapshot, Retrieval, stem_word, tokenize
 from bot.spelling import SpellingCorrector
 from bot.brands import names_in
 from bot.places import place_words
-from bot.subjects import CALENDAR_WORDS, STOP_WORDS, SubjectChecker, content_words
+from bot.subjects import SENTENCE_START, CALENDAR_WORDS, STOP_WORDS, SubjectChecker, content_words, in_title_case
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,10 @@ def missing_key_terms(retrieval: Retrieval, focus: str, original: str, is_englis
     contains. A comparison ("card, PayPal or T/T?") may find each name in a section of its own."""
     snap = retrieval.snapshot
     glossary_names = glossary_names or {}
-    capitalised = {w.lower() for w in re.findall(r"(?<=\w )[A-Z][\w\-]{2,}", original)}
+    # Capitals name something, but not in a headline ("...the SME Finance Gap?") nor when an
+    # English word is written in capitals for emphasis ("the MAIN part is NOT what we bought").
+    capitalised = set() if in_title_case(original) else \
+        {w.lower() for w in re.findall(r"(?<=\w )[A-Z][\w\-]{2,}", original) if not (w.isupper() and is_english_word(w.lower()))}
     words = [w for w in content_words(focus) if len(w) > 2]  # "cn", "uk": too short to name a subject
     # Names that are not English words (Kabbage, AliExpress) or are well-known names (PayPal) are
     # specific wherever they occur; a capitalised English word (Apple, Western) only when few
@@ -142,7 +145,6 @@ def _ours(snap, term: str) -> bool:
 
 
 _TOKEN = re.compile(r"[^\W_][\w\-]*")
-_SENTENCE_START = re.compile(r"(^|[.?!:;\n(]\s*)$")
 COUNTRY_ACRONYMS = {"USA", "UAE", "PRC", "EU"}  # written in capitals, yet places (where the user is)
 
 
@@ -156,6 +158,7 @@ def unanswered_names(retrieval: Retrieval, original: str) -> list[str]:
         return []
     brands = {w for name in names_in(original) for w in name.lower().split()}
     tokens = list(_TOKEN.finditer(original))
+    headline = in_title_case(original)  # "How Much Does Amazon Charge?": only brands and acronyms name
 
     def is_name(m: re.Match) -> bool:
         word = m.group(0)
@@ -163,7 +166,7 @@ def unanswered_names(retrieval: Retrieval, original: str) -> list[str]:
             return True
         if word.isupper() and len(word) >= 2 and word != "I":
             return True
-        return word[0].isupper() and not _SENTENCE_START.search(original[:m.start()])
+        return word[0].isupper() and not headline and not SENTENCE_START.search(original[:m.start()])
 
     def is_place(word: str) -> bool:
         if word.isupper() and len(word) >= 3:

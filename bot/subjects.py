@@ -66,6 +66,20 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_BREAK.split(text) if s and s.strip()]
 
 
+_LONG_WORD = re.compile(r"(?<![\w'])[A-Za-z][a-z]{3,}\b")
+TITLE_CASE_SHARE = 0.7
+
+
+def in_title_case(text: str) -> bool:
+    """Whether `text` is written like a headline, nearly every word capitalised ("How Is Ant
+    Financial Closing the SME Finance Gap in China?"): its capitals then name nothing."""
+    words = [m.group(0) for m in _LONG_WORD.finditer(text) if not SENTENCE_START.search(text[:m.start()])]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= TITLE_CASE_SHARE * len(words)
+
+
+SENTENCE_START = re.compile(r"(^|[.?!:;\n(]\s*)$")
+
+
 def _is_known(word: str, vocabulary: set[str], stems: set[str], stem) -> bool:
     if word in vocabulary or word.rstrip("s") in vocabulary or word.rstrip("'s") in vocabulary:
         return True
@@ -145,7 +159,8 @@ class SubjectChecker:
         names = [w for w in unknown if not self.is_english_word(w) and (len(w) >= 4 or w in capitals)
                  and (w in capitals or not self.is_short_typo(w))]
         # A capitalised word inside the sentence is a name even when it is also a word ("Stripe").
-        inside = {m.group(0).lower() for m in re.finditer(r"(?<=[a-z,] )[A-Z][a-z]+", original or text)}
+        inside = set() if in_title_case(original or text) else \
+            {m.group(0).lower() for m in re.finditer(r"(?<=[a-z,] )[A-Z][a-z]+", original or text)}
         names += [w for w in unknown if w in inside and w not in names and w.rstrip("s") not in CALENDAR_WORDS]
         english = [w for w in unknown if self.is_english_word(w) and w not in names]
         if english and self.anchor_texts:

@@ -8,6 +8,7 @@ import pytest
 from bot.datafiles import DataFileError, load_data_files
 from bot.glossary import GlossaryError, parse_glossary
 from bot.language import detect_language
+from bot.subjects import in_title_case
 from bot.understanding import detect_audience, detect_intents, extract_focus, with_topic
 
 
@@ -393,3 +394,20 @@ def test_the_story_topic_is_used_only_when_the_question_names_none():
     named = story.replace("Would an order that size", "Would an Easy Return order that size")
     assert with_topic(named, extract_focus(named), glossary, specific) is None
     assert with_topic("does easy return cover lamps?", "does easy return cover lamps?", glossary, specific) is None
+
+
+def test_a_headline_question_names_nothing_by_its_capitals(assistant):
+    """Help-centre and article titles capitalise every word: "Gap" there is no name to decline on."""
+    assert in_title_case("How Is Ant Financial Closing the SME Finance Gap in China?")
+    assert not in_title_case("does Trade Assurance cover my order from Western Union?")
+    assert not in_title_case("the MAIN part is NOT what we ordered")
+    answer = assistant.ask("How Is Ant Financial Closing the SME Finance Gap in China?")
+    assert answer.grounded and "MYbank" in answer.text, answer.text
+    declined = assistant.ask("How Much Does Temu Charge Sellers For Each Order?")
+    assert not declined.grounded and "Temu" in declined.text and "Much" not in declined.text, declined.text
+
+
+def test_the_wrong_goods_with_a_product_named_are_answered(assistant):
+    answer = assistant.ask("we got the product last Monday and the main part is not what we bought, the supplier does "
+                           "not reply. what can we do?")
+    assert answer.grounded and re.search(r"dispute", answer.text), answer.text
