@@ -23,6 +23,7 @@ ANSWER_CHUNKS = 3  # sentences are drawn from the best few chunks only
 MAX_SENTENCES = 3
 OTHER_CHUNK_MARGIN = 0.03  # another section contributes only a sentence nearly as good as the best
 SAME_CHUNK_MARGIN = 0.20
+SIDE_MARGIN = 0.40  # a side the comparison names is answered from its own section even this far behind
 DUPLICATE_SIMILARITY = 0.86  # two sentences this close state the same fact
 # A cost, deadline or exclusion question leads with a sentence that states a cost, a time or an
 # exclusion, when one scores within this margin of the best: "how much does it charge me?" is not
@@ -176,7 +177,10 @@ def compose_extractive(question: str, terms: list[str], ranked: list[RankedChunk
         sides = {best.chunk_rank: best}
         for cand in pool:
             sides.setdefault(cand.chunk_rank, cand)
-        pool = [*list(sides.values())[1:], *(c for c in pool if all(c is not s for s in sides.values()))]
+        others = list(sides.values())[1:]
+        pool = [*others, *(c for c in pool if all(c is not s for s in sides.values()))]
+    else:
+        others = []
     for cand in pool:
         if len(chosen) == limit:
             break
@@ -185,6 +189,8 @@ def compose_extractive(question: str, terms: list[str], ranked: list[RankedChunk
         margin = SAME_CHUNK_MARGIN if cand.chunk_rank == best.chunk_rank else OTHER_CHUNK_MARGIN
         if "comparison" in intents:
             margin = SAME_CHUNK_MARGIN  # a comparison needs both sides
+        if any(cand is side for side in others):
+            margin = SIDE_MARGIN
         if cand.score >= best.score - margin and not any(_same_fact(cand, c) for c in chosen):
             chosen.append(cand)
     chosen.sort(key=lambda c: (c.chunk_rank != best.chunk_rank, c.chunk_rank, c.position))

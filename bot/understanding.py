@@ -56,7 +56,8 @@ INTENT_PATTERNS = {
                    r"(covered|protected|safe)\b|\brequirements?\b|\bcriteria\b",
     "who": r"\bwho\b|\bwhich (company|companies|bank|banks|party|side|person|people|executive|official|firm|firms)\b",
     "why": r"\bwhy\b",
-    "comparison": r"\bvs\.?\b|\bversus\b|\bcompared?\b|\bdifference\b|\bbetter\b|\bcheaper\b|\bfaster\b|\bor\b.{0,40}\?$|"
+    "comparison": r"\bvs\.?\b|\bversus\b|\bcompared?\b|\bdifference\b|\bbetter\b|\bcheaper\b|\bfaster\b|"
+                  r"\bor\b(?! (is|are) (there|it)\b| not\b| something\b| anything\b).{0,40}\?$|"
                   r"\b(fastest|cheapest|quickest|best|safest|slowest)\b",
 }
 _INTENTS = {name: re.compile(pattern, re.I) for name, pattern in INTENT_PATTERNS.items()}

@@ -411,3 +411,13 @@ def test_the_wrong_goods_with_a_product_named_are_answered(assistant):
     answer = assistant.ask("we got the product last Monday and the main part is not what we bought, the supplier does "
                            "not reply. what can we do?")
     assert answer.grounded and re.search(r"dispute", answer.text), answer.text
+
+
+def test_a_choice_between_named_methods_hears_of_each_side_found(assistant):
+    answer = assistant.ask("Should I use card, PayPal, or T/T?")
+    assert answer.grounded and "T/T" in answer.text and "PayPal" in answer.text, answer.text
+
+
+def test_or_is_there_asks_no_comparison():
+    assert "comparison" not in detect_intents("Would an order that size be accepted or is there a maximum?")
+    assert "comparison" in detect_intents("can i pay by card or do i have to wire the money?")
