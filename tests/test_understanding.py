@@ -421,3 +421,13 @@ def test_a_choice_between_named_methods_hears_of_each_side_found(assistant):
 def test_or_is_there_asks_no_comparison():
     assert "comparison" not in detect_intents("Would an order that size be accepted or is there a maximum?")
     assert "comparison" in detect_intents("can i pay by card or do i have to wire the money?")
+
+
+def test_a_carriers_delay_gets_the_freight_exclusion_not_the_suppliers_shipping_date(assistant):
+    answer = assistant.ask("does trade assurance cover shipping delays caused by the shipping company?")
+    assert answer.grounded and re.search(r"freight forwarder|shipping line", answer.text), answer.text
+
+
+def test_a_trade_assurance_refund_question_is_not_padded_with_the_older_escrow_product(assistant):
+    answer = assistant.ask("how long does it take to get my refund back on my visa")
+    assert answer.grounded and "7 business days" in answer.text and "Secure Payment" not in answer.text, answer.text
