@@ -15,6 +15,9 @@ import yaml
 GLOSSARY_FILE = "glossary.yaml"
 MAX_ENTRIES = 500
 _URL = re.compile(r"^https?://\S+$")
+# A currency written with a number is an amount, not a subject: "2,500 dollars", "US$3,400".
+_AMOUNT_BEFORE = re.compile(r"\d\s*(?:k|m|million|billion|thousand)?\s*$", re.I)
+_AMOUNT_AFTER = re.compile(r"\s*\d")
 
 
 class GlossaryError(ValueError):
@@ -69,11 +72,13 @@ class Glossary:
     def __len__(self) -> int:
         return len(self.entries)
 
-    def mentions(self, text: str) -> list[tuple[str, GlossaryEntry]]:
-        """(the words as written, entry) for each glossary term or synonym in `text`."""
+    def mentions(self, text: str, amounts: bool = True) -> list[tuple[str, GlossaryEntry]]:
+        """(the words as written, entry) for each glossary term or synonym in `text`; without
+        the currencies of amounts ("US$3,400", "2,500 dollars") when `amounts` is False."""
         if self._names_pattern is None:
             return []
-        return [(m.group(0), self._entry_for[_phrase_key(m.group(0))]) for m in self._names_pattern.finditer(text)]
+        return [(m.group(0), self._entry_for[_phrase_key(m.group(0))]) for m in self._names_pattern.finditer(text)
+                if amounts or not (_AMOUNT_BEFORE.search(text[:m.start()]) or _AMOUNT_AFTER.match(text[m.end():]))]
 
     def expand(self, text: str) -> str:
         """`text` plus the canonical term and synonyms of every entry it mentions, for search."""

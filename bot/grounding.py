@@ -53,7 +53,11 @@ class Grounding:
         self.specific_terms = specific_terms(self.glossary, snapshot.chunks) if self.glossary else set()
         self.subjects = SubjectChecker(set(self.known_words), set(snapshot.vocabulary), stem_word,
                                        self.speller.is_english, embed, anchors, document_text,
-                                       self.speller.is_short_typo)
+                                       self.speller.is_short_typo, self.names_specific_term)
+
+    def names_specific_term(self, text: str) -> bool:
+        """Whether `text` names a glossary term few sections use ("310", "Easy Return")."""
+        return bool(self.glossary) and any(e.term in self.specific_terms for _, e in self.glossary.mentions(text, amounts=False))
 
 
 def specific_terms(glossary: Glossary, chunks) -> set[str]:

@@ -93,7 +93,7 @@ class SubjectChecker:
     """Finds the words of a question that name something our documents do not cover."""
 
     def __init__(self, vocabulary: set[str], stems: set[str], stem, is_english_word, embed, anchor_texts: list[str],
-                 document_text: str = "", is_short_typo=lambda word: False):
+                 document_text: str = "", is_short_typo=lambda word: False, names_our_term=lambda text: False):
         self.vocabulary = vocabulary  # lower-case surface words of documents and glossary
         self.covered_names = set(names_in(document_text))  # well-known names the documents mention
         self.years = set(_YEAR.findall(re.sub(r"https?://\S+", " ", document_text)))  # years the documents speak of
@@ -101,6 +101,7 @@ class SubjectChecker:
         self.stem = stem
         self.is_english_word = is_english_word
         self.is_short_typo = is_short_typo  # "sayd": a slip of the thumb, not a name
+        self.names_our_term = names_our_term  # whether a text names one of our glossary terms ("310")
         self.embed = embed  # list[str] -> np.ndarray of unit vectors
         self.anchor_texts = anchor_texts
         self._anchors: np.ndarray | None = None
@@ -132,7 +133,7 @@ class SubjectChecker:
             return None
         # The name itself is no context ("Lending Club" is not about lending on Alibaba.com).
         rest = re.sub("|".join(re.escape(n) for n in names), " ", text, flags=re.I)
-        if _TRADE_CONTEXT.search(rest):
+        if _TRADE_CONTEXT.search(rest) or self.names_our_term(rest):  # "MYbank's 310 thing" is ours
             return None
         places = place_words()
         if not [w for w in self.unknown_words(rest) if w not in places]:

@@ -199,7 +199,7 @@ def with_topic(message: str, focus: str, glossary: Glossary | None, specific_ter
         return None
     story = split_sentences(whole[:start])
     for i in range(len(story) - 1, -1, -1):
-        if any(entry.term in specific_terms for _, entry in glossary.mentions(story[i])):
+        if any(entry.term in specific_terms for _, entry in glossary.mentions(story[i], amounts=False)):
             # The story from that sentence on, when it fits ("...the Guaranteed delivery badge. [...]
             # The boxes came a week after that date. [...] What am I owed?"); else that sentence alone.
             span = " ".join([*story[i:], focus])

@@ -431,3 +431,17 @@ def test_a_carriers_delay_gets_the_freight_exclusion_not_the_suppliers_shipping_
 def test_a_trade_assurance_refund_question_is_not_padded_with_the_older_escrow_product(assistant):
     answer = assistant.ask("how long does it take to get my refund back on my visa")
     assert answer.grounded and "7 business days" in answer.text and "Secure Payment" not in answer.text, answer.text
+
+
+def test_a_named_scheme_of_ours_is_no_third_party_aside(assistant):
+    """MYbank's own business is out of scope, but its "310" model is one of our topics."""
+    answer = assistant.ask("wat is mybank's 310 thing - 3 min, 1 sec, 0 what??")
+    assert answer.grounded and re.search(r"3 minutes", answer.text), answer.text
+    assert not assistant.ask("Western Union fees for sending 300 dollars to my mom in Mexico?").grounded
+
+
+def test_a_currency_in_an_amount_names_no_topic():
+    glossary = parse_glossary((Path(__file__).parents[1] / "knowledge" / "glossary.yaml").read_text(encoding="utf-8"))
+    assert not glossary.mentions("the order comes to about US$3,400 or 2,500 dollars", amounts=False)
+    assert [e.term for _, e in glossary.mentions("can I pay in euros?", amounts=False)] == ["EUR"]
+    assert glossary.mentions("about 2,500 dollars")  # search still reads every mention
