@@ -23,6 +23,7 @@ ANSWER_CHUNKS = 3  # sentences are drawn from the best few chunks only
 MAX_SENTENCES = 3
 OTHER_CHUNK_MARGIN = 0.03  # another section contributes only a sentence nearly as good as the best
 SAME_CHUNK_MARGIN = 0.20
+PART_SUPPORT = 0.5  # each part of a two-part question adds its best sentence when it is at least this close
 SIDE_MARGIN = 0.40  # a side the comparison names is answered from its own section even this far behind
 DUPLICATE_SIMILARITY = 0.86  # two sentences this close state the same fact
 # A cost, deadline or exclusion question leads with a sentence that states a cost, a time or an
@@ -118,7 +119,7 @@ class Candidate:
 
 def compose_extractive(question: str, terms: list[str], ranked: list[RankedChunk], snapshot,
                        query_vecs: list[np.ndarray], intents: set[str] | frozenset[str] = frozenset(),
-                       audience: str | None = None) -> tuple[str, list[Citation]]:
+                       audience: str | None = None, part_vecs: list[np.ndarray] = ()) -> tuple[str, list[Citation]]:
     """Quote the sentences that answer the question as asked, each group followed by its citation.
 
     The sentence that answers the question's intent leads (an exclusion question gets the
@@ -193,6 +194,13 @@ def compose_extractive(question: str, terms: list[str], ranked: list[RankedChunk
             margin = SIDE_MARGIN
         if cand.score >= best.score - margin and not any(_same_fact(cand, c) for c in chosen):
             chosen.append(cand)
+    # A message asking two things ("when did he propose it? where was the first hub?") gets the
+    # best sentence for each part it asks, when one is close enough and not already there.
+    for vec in part_vecs:
+        answering_part = max(candidates, key=lambda c: float(c.vector @ vec))
+        if float(answering_part.vector @ vec) >= PART_SUPPORT and all(answering_part is not c for c in chosen) \
+                and not any(_same_fact(answering_part, c) for c in chosen):
+            chosen.append(answering_part)
     chosen.sort(key=lambda c: (c.chunk_rank != best.chunk_rank, c.chunk_rank, c.position))
 
     citations: dict[int, Citation] = {}

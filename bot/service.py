@@ -25,7 +25,7 @@ from bot.retrieval import Retrieval, Retriever, stem_word
 from bot.settings import Settings
 from bot.store import KnowledgeStore
 from bot.subjects import content_words, later_than_passages, outside_documents_time, subject_phrase
-from bot.understanding import Query, search_text_for, split_clauses, understand
+from bot.understanding import Query, is_asking, search_text_for, split_clauses, understand
 
 log = logging.getLogger(__name__)
 # "What is X?" is answered from the glossary unless a document section asks that very question.
@@ -238,8 +238,11 @@ class Assistant:
                               kind="declined", retrieved=retrieved), retrieval
             # Sentences are chosen with the query as the index's adapter maps it, like the sections.
             ranking_vecs = [retrieval.snapshot.ranking_vector(v) for v in query_vecs]
+            # Each question of a message that asks two ("when did he propose it and where was the first hub?").
+            parts = [p for p in split_clauses(query.text) if is_asking(p)] if not follow_up else []
+            part_vecs = [retrieval.snapshot.ranking_vector(v) for v in self.embedder.embed_queries(parts)] if len(parts) > 1 else []
             text, citations = compose_extractive(search, retrieval.terms, sources, retrieval.snapshot, ranking_vecs,
-                                                 query.intents, query.audience)
+                                                 query.intents, query.audience, part_vecs)
             if not text:
                 return _declined(retrieval, query, suggestions, retrieved), retrieval
             # An answer that stops before the year asked about does not answer it ("MYbank's rate in 2024").

@@ -109,7 +109,7 @@ def extract_focus(message: str) -> str:
     if len(words) <= LONG_MESSAGE_WORDS:
         return message
     sentences = split_sentences(message)
-    asking = [i for i, s in enumerate(sentences) if _is_asking(s)]
+    asking = [i for i, s in enumerate(sentences) if is_asking(s)]
     if not asking:
         return " ".join(words[-MAX_FOCUS_WORDS:])
     last = asking[-1]
@@ -151,7 +151,7 @@ def split_clauses(text: str) -> list[str]:
     return parts[:3] if len(parts) > 1 else []
 
 
-def _is_asking(sentence: str) -> bool:
+def is_asking(sentence: str) -> bool:
     return sentence.endswith("?") or bool(_QUESTION_START.match(sentence) or _ASKING.search(sentence))
 
 
@@ -160,7 +160,7 @@ def _asking_part(text: str) -> str:
     them mentions ("...send them back at my cost. can Alibaba help me get money back?" is no cost
     question)."""
     sentences = split_sentences(text)
-    asking = [s for s in sentences if _is_asking(s)]
+    asking = [s for s in sentences if is_asking(s)]
     return " ".join(asking) if asking else text
 
 

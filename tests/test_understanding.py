@@ -445,3 +445,9 @@ def test_a_currency_in_an_amount_names_no_topic():
     assert not glossary.mentions("the order comes to about US$3,400 or 2,500 dollars", amounts=False)
     assert [e.term for _, e in glossary.mentions("can I pay in euros?", amounts=False)] == ["EUR"]
     assert glossary.mentions("about 2,500 dollars")  # search still reads every mention
+
+
+def test_a_message_asking_two_things_gets_an_answer_to_each(assistant):
+    answer = assistant.ask("whats this eWTP thing jack ma keeps going on about, when did he first propose it and where "
+                           "was the first hub? asking for a client lol")
+    assert answer.grounded and "2016" in answer.text and "Malaysia" in answer.text, answer.text
