@@ -25,7 +25,7 @@ from bot.retrieval import Retrieval, Retriever, stem_word
 from bot.settings import Settings
 from bot.store import KnowledgeStore
 from bot.subjects import content_words, later_than_passages, outside_documents_time, subject_phrase
-from bot.understanding import Query, is_asking, search_text_for, split_clauses, understand
+from bot.understanding import Query, asked_operation, is_asking, search_text_for, split_clauses, understand
 
 log = logging.getLogger(__name__)
 # "What is X?" is answered from the glossary unless a document section asks that very question.
@@ -179,7 +179,7 @@ class Assistant:
         subjects = grounding.subjects.uncovered_subjects(query.text, query.focus)
         outside_time = outside_documents_time(query.focus, grounding.subjects.years)
         if subjects or outside_time:
-            subject = subject_phrase(subjects, query.focus) if subjects else outside_time
+            subject = subject_phrase(subjects, query.focus) if subjects else _naming(outside_time, nothing, query)
             return Answer(decline_text(subject), False, kind="declined"), nothing
         aside = grounding.subjects.third_party_aside(query.text, query.focus)
         if aside:
@@ -248,7 +248,14 @@ class Assistant:
             # An answer that stops before the year asked about does not answer it ("MYbank's rate in 2024").
             later = later_than_passages(query.focus, [text])
             if later:
-                return Answer(decline_text(later, suggestions), False, kind="declined", retrieved=retrieved), retrieval
+                return Answer(decline_text(_naming(later, retrieval, query), suggestions), False, kind="declined",
+                              retrieved=retrieved), retrieval
+            # "How do I modify my order?": our documents give the rules, not the account's screens;
+            # an answer that never speaks of the operation asked about does not answer it.
+            operation = asked_operation(query.text)
+            if operation and not any(operation in retrieval.snapshot.chunk_terms[rc.chunk.chunk_id]
+                                     for rc in sources if any(c.section == rc.chunk.section for c in citations)):
+                return _declined(retrieval, query, suggestions, retrieved), retrieval
             answer = Answer(text, True, citations)
         answer.retrieved = retrieved
         return answer, retrieval
@@ -278,6 +285,13 @@ def _glossary_answer(query: Query) -> Answer:
     lead = entry.definition if entry.definition.lower().startswith(entry.term.lower()) else f"{entry.term}: {entry.definition}"
     citation = Citation(1, "Glossary", entry.term, entry.source, "", 1.0, "glossary")
     return Answer(f"{lead}{also} [1]", True, [citation], retrieved=["glossary"])
+
+
+def _naming(what: str, retrieval: Retrieval, query: Query) -> str:
+    """What the documents cannot hold ("anything about 2024"), with what it was asked about when
+    the question names something ("anything about 2024 on MYbank")."""
+    names = unanswered_names(retrieval, query.focus)
+    return f"{what} on {' and '.join(names[:2])}" if names else what
 
 
 def _declined(retrieval: Retrieval, query: Query, suggestions: list[str], retrieved: list[str]) -> Answer:

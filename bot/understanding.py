@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from bot.glossary import Glossary, GlossaryEntry
 from bot.language import ENGLISH, detect_language
+from bot.retrieval import stem_word
 from bot.spelling import SpellingCorrector
 from bot.subjects import content_words, split_sentences
 
@@ -229,3 +230,18 @@ def understand(message: str, glossary: Glossary | None, speller: SpellingCorrect
     if query.definition:
         query.intents.add("definition")
     return query
+
+
+# Things done in one's own account ("check", "modify", "delete"): our documents state rules, so a
+# question asking how to do one of these is answered only by a passage that speaks of doing it.
+OPERATION_VERBS = set("check modify change edit delete remove track update verify reset login log unlock rename".split())
+_HOW_TO = re.compile(r"\b(?:how (?:do|can|should|would|could) (?:i|we|you)|how to|where (?:do|can) (?:i|we))\s+"
+                     r"(?:easily |actually |still |quickly )?([a-z]+)", re.I)
+
+
+def asked_operation(text: str) -> str | None:
+    """The account operation a how-to question asks about, as an index term ("modify"), if any."""
+    match = _HOW_TO.search(_asking_part(text))
+    if not match or match.group(1).lower() not in OPERATION_VERBS:
+        return None
+    return stem_word(match.group(1).lower())

@@ -9,7 +9,7 @@ from bot.datafiles import DataFileError, load_data_files
 from bot.glossary import GlossaryError, parse_glossary
 from bot.language import detect_language
 from bot.subjects import in_title_case
-from bot.understanding import detect_audience, detect_intents, extract_focus, with_topic
+from bot.understanding import asked_operation, detect_audience, detect_intents, extract_focus, with_topic
 
 
 def test_the_question_is_pulled_out_of_a_long_message():
@@ -451,3 +451,30 @@ def test_a_message_asking_two_things_gets_an_answer_to_each(assistant):
     answer = assistant.ask("whats this eWTP thing jack ma keeps going on about, when did he first propose it and where "
                            "was the first hub? asking for a client lol")
     assert answer.grounded and "2016" in answer.text and "Malaysia" in answer.text, answer.text
+
+
+@pytest.mark.parametrize("question, named", [
+    ("How much net profit did MYbank make in 2023?", r"2023 on MYbank"),
+    ("what are lending club's personal loan interest rates right now?", r"today's rates or prices on lending club"),
+])
+def test_a_decline_for_a_year_or_live_figures_names_what_was_asked_about(assistant, question, named):
+    answer = assistant.ask(question)
+    assert not answer.grounded and re.search(named, answer.text, re.I), answer.text
+
+
+@pytest.mark.parametrize("question", [
+    "How do I modify my Trade Assurance order?",
+    "How to check the refund status of the Trade Assurance order?",
+    "How to delete orders that cancelled?",
+])
+def test_how_to_operate_ones_account_is_declined_when_no_passage_speaks_of_it(assistant, question):
+    """The documents give the rules, not the site's screens: an answer that never speaks of
+    modifying, checking or deleting does not say how to do it."""
+    assert not assistant.ask(question).grounded
+
+
+def test_an_operation_a_passage_speaks_of_is_answered(assistant):
+    assert asked_operation("How do I modify my order?") == "modifi"
+    assert asked_operation("How do I open a dispute?") is None
+    answer = assistant.ask("How do I cancel an inspection service?")
+    assert answer.grounded and re.search(r"cancel", answer.text, re.I), answer.text
