@@ -32,21 +32,21 @@ from bot.settings import Settings
 # The targets (issue 9): every set must reach them; `make eval` reports against them.
 THRESHOLDS = {"hit@5": 0.95, "key_fact": 0.90, "oos_declined": 0.95, "language_replies": 1.0}
 MAX_FALSE_DECLINES = 0.05
-# What each set measured last (2026-11-26, fifth session), less about one question, so that a
+# What each set measured last (2026-11-26, seventh session), less about one question, so that a
 # last-digit difference in the adapter's fit on another machine cannot flip CI: CI fails on any
 # fall below these while the targets are not yet met. Raise them as answers improve; never lower
 # them to make CI pass. Knowingly lowered twice, with the reason in the commit: the tuning set's
 # key fact 0.88 -> 0.87 (second session) and 0.93 -> 0.92 (fourth: the title field lost two of its
 # literal-phrase questions while the two seen held-out sets gained five).
 FLOORS = {
-    "questions.yaml": {"hit@5": 0.95, "key_fact": 0.92, "oos_declined": 0.93, "false_declines": 0.01},
-    "seen_heldout_1.yaml": {"key_fact": 0.85, "oos_declined": 0.94, "language_replies": 1.0, "false_declines": 0.02},
-    "seen_heldout_2.yaml": {"key_fact": 0.75, "oos_declined": 0.92, "language_replies": 1.0, "false_declines": 0.07},
-    "dev_4.yaml": {"key_fact": 0.86, "oos_declined": 0.91, "language_replies": 1.0, "false_declines": 0.06},
-    "dev_5.yaml": {"key_fact": 0.78, "oos_declined": 0.72, "language_replies": 1.0, "false_declines": 0.10},
+    "questions.yaml": {"hit@5": 0.95, "key_fact": 0.93, "oos_declined": 0.93, "false_declines": 0.01},
+    "seen_heldout_1.yaml": {"key_fact": 0.89, "oos_declined": 0.94, "language_replies": 1.0, "false_declines": 0.02},
+    "seen_heldout_2.yaml": {"key_fact": 0.79, "oos_declined": 0.92, "language_replies": 1.0, "false_declines": 0.07},
+    "dev_4.yaml": {"key_fact": 0.87, "oos_declined": 0.93, "language_replies": 1.0, "false_declines": 0.06},
+    "dev_5.yaml": {"key_fact": 0.85, "oos_declined": 0.72, "language_replies": 1.0, "false_declines": 0.07},
     "heldout_3.yaml": {"key_fact": 0.79, "oos_declined": 0.76, "language_replies": 1.0, "false_declines": 0.07},
-    # Its baseline (code of d312be4, before any change it measures): 73.7% / 79.0% / 10.5%.
-    "heldout_6.yaml": {"key_fact": 0.72, "oos_declined": 0.77, "language_replies": 1.0, "false_declines": 0.12},
+    # Its baseline (code of d312be4, before any change it measures) was 73.7% / 79.0% / 10.5%.
+    "heldout_6.yaml": {"key_fact": 0.76, "oos_declined": 0.79, "language_replies": 1.0, "false_declines": 0.08},
 }
 DEFAULT_SETS = ("tests/eval/questions.yaml", "tests/eval/seen_heldout_1.yaml", "tests/eval/seen_heldout_2.yaml",
                 "tests/eval/dev_4.yaml", "tests/eval/dev_5.yaml", "tests/eval/heldout_3.yaml", "tests/eval/heldout_6.yaml")
