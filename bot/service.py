@@ -25,7 +25,7 @@ from bot.retrieval import Retrieval, Retriever, stem_word
 from bot.settings import Settings
 from bot.store import KnowledgeStore
 from bot.subjects import content_words, later_than_passages, outside_documents_time, subject_phrase
-from bot.understanding import Query, asked_operation, is_asking, search_text_for, split_clauses, understand
+from bot.understanding import MAX_FOCUS_WORDS, Query, asked_operation, is_asking, search_text_for, split_clauses, understand
 
 log = logging.getLogger(__name__)
 # "What is X?" is answered from the glossary unless a document section asks that very question.
@@ -195,15 +195,8 @@ class Assistant:
         if not retrieval.grounded and not follow_up:
             # A message that asks two things at once may match no section as a whole: try its parts.
             retrieval, search, vectors = self._best_clause(query, grounding, retrieval, search, vectors)
-        if not retrieval.grounded and not follow_up and query.with_topic:
-            # A question that names no topic ("will my order qualify at that size?") may match
-            # nothing alone: search again with the story sentence that names it (only then, for
-            # the story's topic must not pull an answerable question away from what it asks).
-            vector = self.embedder.embed_queries([query.with_topic])
-            found = self.retriever.search(query.with_topic, vector[0], k=k, audience=query.audience,
-                                          search_text=search_text_for(query.with_topic, grounding.glossary, query.intents))
-            if found.grounded:
-                retrieval, search, vectors = found, query.with_topic, vector
+        if not retrieval.grounded and not follow_up and query.focus != query.original:
+            retrieval, search, vectors = self._with_story(query, grounding, retrieval, search, vectors, k)
         retrieved = [rc.chunk.doc_id for rc in retrieval.ranked]
         if query.definition and not (retrieval.ranked and retrieval.ranked[0].question_match >= DOCUMENT_ANSWERS_DEFINITION):
             return _glossary_answer(query), retrieval
@@ -274,6 +267,20 @@ class Assistant:
             if found.grounded and (best is None or found.top_dense > best[0].top_dense):
                 best = (found, clause, [vector])
         return best if best else (retrieval, search, vectors)
+
+    def _with_story(self, query: Query, grounding, retrieval: Retrieval, search: str, vectors, k: int):
+        """A long message whose question alone matches nothing ("what can we get back and when do
+        I escalate?"), searched again with its story: first from the sentence that names the topic
+        when the question names none, then the message's last words as typed. Only then, for the
+        story must not pull a question that is answered alone away from what it asks."""
+        tail = grounding.speller.correct(" ".join(query.original.split()[-MAX_FOCUS_WORDS:]))
+        for text in dict.fromkeys(t for t in (query.with_topic, tail) if t):
+            vector = self.embedder.embed_queries([text])
+            found = self.retriever.search(text, vector[0], k=k, audience=query.audience,
+                                          search_text=search_text_for(text, grounding.glossary, query.intents))
+            if found.grounded:
+                return found, text, vector
+        return retrieval, search, vectors
 
     def feedback(self, question_id: int, user_id: str, value: int) -> bool:
         return self.records.record_feedback(question_id, user_id, value)

@@ -478,3 +478,13 @@ def test_an_operation_a_passage_speaks_of_is_answered(assistant):
     assert asked_operation("How do I open a dispute?") is None
     answer = assistant.ask("How do I cancel an inspection service?")
     assert answer.grounded and re.search(r"cancel", answer.text, re.I), answer.text
+
+
+def test_a_long_message_whose_question_alone_matches_nothing_is_searched_with_its_story(assistant):
+    """From dev_5: "What happens to my claim now?" alone matches no section; the story says it is
+    an escalated dispute whose evidence deadline passed."""
+    answer = assistant.ask("Ugh. My Trade Assurance dispute over some faulty bluetooth speakers got escalated and the "
+                           "Alibaba agent sent me an email asking for more evidence by a certain date. I was on holiday "
+                           "in Portugal with no laptop and only saw it when I got back, after the date had passed. What "
+                           "happens to my claim now?")
+    assert answer.grounded and re.search(r"cancel", answer.text), answer.text
