@@ -175,7 +175,7 @@ class SubjectChecker:
 _TRADE_CONTEXT = re.compile(
     r"\b(alibaba(\.com)?|trade assurance|ta|orders?|ordered|suppliers?|sellers?|buyers?|factory|factories|"
     r"manufacturers?|disputes?|refunds?|platform|checkout|deposit|balance|smes?|small business(es)?|"
-    r"exporters?|importers?|loans?|lending|borrow\w*|credit line|financ\w*|trade|e-?commerce|cross-border|"
+    r"exporters?|importers?|loans?|lend\w*|lenders?|borrow\w*|credit line|financ\w*|trade|e-?commerce|cross-border|businesses|"
     r"goods|shipment|shipping|purchase|sourcing|pay|paying|paid|payments?|use|using|cards?)\b", re.I)
 
 

@@ -488,3 +488,9 @@ def test_a_long_message_whose_question_alone_matches_nothing_is_searched_with_it
                            "in Portugal with no laptop and only saw it when I got back, after the date had passed. What "
                            "happens to my claim now?")
     assert answer.grounded and re.search(r"cancel", answer.text), answer.text
+
+
+def test_how_mybank_lends_is_its_part_in_small_business_finance(assistant):
+    answer = assistant.ask("need 3 quick facts for a slide on how mybank lends to tiny businesses")
+    assert answer.grounded and "MYbank" in answer.text, answer.text
+    assert not assistant.ask("who is the ceo of mybank now").grounded
