@@ -40,13 +40,13 @@ MAX_FALSE_DECLINES = 0.05
 # literal-phrase questions while the two seen held-out sets gained five).
 FLOORS = {
     "questions.yaml": {"hit@5": 0.95, "key_fact": 0.93, "oos_declined": 0.93, "false_declines": 0.01},
-    "seen_heldout_1.yaml": {"key_fact": 0.89, "oos_declined": 0.94, "language_replies": 1.0, "false_declines": 0.02},
+    "seen_heldout_1.yaml": {"key_fact": 0.89, "oos_declined": 0.94, "language_replies": 1.0, "false_declines": 0.01},
     "seen_heldout_2.yaml": {"key_fact": 0.79, "oos_declined": 0.92, "language_replies": 1.0, "false_declines": 0.07},
-    "dev_4.yaml": {"key_fact": 0.87, "oos_declined": 0.93, "language_replies": 1.0, "false_declines": 0.06},
-    "dev_5.yaml": {"key_fact": 0.85, "oos_declined": 0.72, "language_replies": 1.0, "false_declines": 0.07},
+    "dev_4.yaml": {"key_fact": 0.87, "oos_declined": 0.93, "language_replies": 1.0, "false_declines": 0.05},
+    "dev_5.yaml": {"key_fact": 0.87, "oos_declined": 0.72, "language_replies": 1.0, "false_declines": 0.05},
     "heldout_3.yaml": {"key_fact": 0.79, "oos_declined": 0.76, "language_replies": 1.0, "false_declines": 0.07},
     # Its baseline (code of d312be4, before any change it measures) was 73.7% / 79.0% / 10.5%.
-    "heldout_6.yaml": {"key_fact": 0.76, "oos_declined": 0.79, "language_replies": 1.0, "false_declines": 0.08},
+    "heldout_6.yaml": {"key_fact": 0.78, "oos_declined": 0.79, "language_replies": 1.0, "false_declines": 0.06},
 }
 DEFAULT_SETS = ("tests/eval/questions.yaml", "tests/eval/seen_heldout_1.yaml", "tests/eval/seen_heldout_2.yaml",
                 "tests/eval/dev_4.yaml", "tests/eval/dev_5.yaml", "tests/eval/heldout_3.yaml", "tests/eval/heldout_6.yaml")
