@@ -66,6 +66,7 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_BREAK.split(text) if s and s.strip()]
 
 
+SENTENCE_START = re.compile(r"(^|[.?!:;\n(]\s*)$")  # what comes before the first word of a sentence
 _LONG_WORD = re.compile(r"(?<![\w'])[A-Za-z][a-z]{3,}\b")
 TITLE_CASE_SHARE = 0.7
 
@@ -75,9 +76,6 @@ def in_title_case(text: str) -> bool:
     Financial Closing the SME Finance Gap in China?"): its capitals then name nothing."""
     words = [m.group(0) for m in _LONG_WORD.finditer(text) if not SENTENCE_START.search(text[:m.start()])]
     return len(words) >= 3 and sum(w[0].isupper() for w in words) >= TITLE_CASE_SHARE * len(words)
-
-
-SENTENCE_START = re.compile(r"(^|[.?!:;\n(]\s*)$")
 
 
 def _is_known(word: str, vocabulary: set[str], stems: set[str], stem) -> bool:
@@ -175,7 +173,7 @@ class SubjectChecker:
 _TRADE_CONTEXT = re.compile(
     r"\b(alibaba(\.com)?|trade assurance|ta|orders?|ordered|suppliers?|sellers?|buyers?|factory|factories|"
     r"manufacturers?|disputes?|refunds?|platform|checkout|deposit|balance|smes?|small business(es)?|"
-    r"exporters?|importers?|loans?|lend\w*|lenders?|borrow\w*|credit line|financ\w*|trade|e-?commerce|cross-border|businesses|"
+    r"exporters?|importers?|loans?|lend\w*|borrow\w*|credit line|financ\w*|trade|e-?commerce|cross-border|businesses|"
     r"goods|shipment|shipping|purchase|sourcing|pay|paying|paid|payments?|use|using|cards?)\b", re.I)
 
 
