@@ -171,7 +171,7 @@ class Assistant:
             return Answer(decline_text(), False, kind="declined"), Retrieval(question, [], False, 0.0, snap)
         grounding = self._grounding.get(snap)
         query = understand(question, grounding.glossary, grounding.speller, grounding.known_words,
-                           grounding.specific_terms)
+                           grounding.names_specific_term)
         nothing = Retrieval(question, [], False, 0.0, snap)
         if query.language != ENGLISH:
             return Answer(notice_for(query.language), False, kind="language"), nothing

@@ -186,13 +186,13 @@ def definition_entry(text: str, glossary: Glossary | None) -> GlossaryEntry | No
     return glossary.find(match.group("term") or match.group("term2") or "")
 
 
-def with_topic(message: str, focus: str, glossary: Glossary | None, specific_terms: set[str]) -> str | None:
+def with_topic(message: str, focus: str, glossary: Glossary | None, names_topic) -> str | None:
     """The focus of a long message with the story sentence that says what it is about, when the
     question names none of our terms ("...a supplier whose listing has that Easy Return badge on
     it. [...] Will my order qualify at that size?"): from the nearest sentence before the focus
-    that names a term few sections use (`specific_terms`: "Easy Return", not "supplier"). None
+    that names a term few sections use (`names_topic`: "Easy Return", not "supplier"). None
     when the question names a term or no sentence before it does."""
-    if glossary is None or not specific_terms or focus == message or glossary.mentions(focus):
+    if glossary is None or names_topic is None or focus == message or glossary.mentions(focus):
         return None
     whole = " ".join(message.split())
     start = whole.rfind(focus)
@@ -200,7 +200,7 @@ def with_topic(message: str, focus: str, glossary: Glossary | None, specific_ter
         return None
     story = split_sentences(whole[:start])
     for i in range(len(story) - 1, -1, -1):
-        if any(entry.term in specific_terms for _, entry in glossary.mentions(story[i], amounts=False)):
+        if names_topic(story[i]):
             # The story from that sentence on, when it fits ("...the Guaranteed delivery badge. [...]
             # The boxes came a week after that date. [...] What am I owed?"); else that sentence alone.
             span = " ".join([*story[i:], focus])
@@ -212,14 +212,16 @@ def with_topic(message: str, focus: str, glossary: Glossary | None, specific_ter
 
 
 def understand(message: str, glossary: Glossary | None, speller: SpellingCorrector | None,
-               known_words: frozenset[str] | set[str] = frozenset(), specific_terms: set[str] = frozenset()) -> Query:
+               known_words: frozenset[str] | set[str] = frozenset(), names_topic=None) -> Query:
+    """`names_topic(text)`: whether a text names a glossary term few sections use (see
+    `Grounding.names_specific_term`); without it, no topic sentence is picked out of a long message."""
     query = Query(original=message, language=detect_language(message, known_words))
     if query.language != ENGLISH:
         return query
     query.focus = extract_focus(message)
     corrected = speller.correct(query.focus) if speller else query.focus
     query.text = glossary.spell_out(corrected) if glossary else corrected
-    topical = with_topic(message, query.focus, glossary, specific_terms)
+    topical = with_topic(message, query.focus, glossary, names_topic)
     if topical:
         topical = speller.correct(topical) if speller else topical
         query.with_topic = glossary.spell_out(topical) if glossary else topical
